@@ -1,0 +1,26 @@
+"""Gunicorn settings for both deployments; every value can be overridden by PEPPER_*."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("PEPPER_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("PEPPER_WORKERS", str(multiprocessing.cpu_count() * 2 + 1)))
+threads = int(os.environ.get("PEPPER_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
+
+# A request that takes this long is stuck, not slow: the decision budget is 300 ms.
+timeout = int(os.environ.get("PEPPER_WORKER_TIMEOUT", "30"))
+# On SIGTERM, finish in-flight requests (a ringing call among them) before exiting.
+graceful_timeout = int(os.environ.get("PEPPER_GRACEFUL_TIMEOUT", "20"))
+keepalive = 5
+max_requests = int(os.environ.get("PEPPER_MAX_REQUESTS", "0"))
+max_requests_jitter = max_requests // 10
+
+# gunicorn >= 25 opens a control socket under $HOME by default; we manage processes
+# with signals and do not want a socket in a home directory that may not exist.
+control_socket_disable = True
+
+accesslog = os.environ.get("PEPPER_ACCESS_LOG", "-")
+# %(U)s is the path without the query string: query strings may carry phone numbers.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}i)s'
+errorlog = "-"

@@ -1,0 +1,1 @@
+"""FTC Do-Not-Call complaints: the real evidence Pepper starts from."""

@@ -1,0 +1,64 @@
+"""Engines for the two deployments: one function, two dialects, bounded waits everywhere.
+
+A dead TCP connection to PostgreSQL can otherwise hang a worker for minutes
+(psycopg2 issue 1017), and a call decision has a budget of milliseconds.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from pepper.settings import Settings
+
+
+def make_engine(settings: Settings) -> Engine:
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(settings, url.database)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_s,
+        # Recycle before typical load-balancer/NAT idle cutoffs silently drop the socket.
+        pool_recycle=1800,
+        connect_args={
+            "connect_timeout": settings.db_connect_timeout_s,
+            "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
+            "application_name": "pepper",
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
+        },
+    )
+
+
+def _sqlite_engine(settings: Settings, database: str | None) -> Engine:
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        f"sqlite:///{database}" if database else "sqlite://",
+        pool_pre_ping=True,
+        connect_args={"timeout": settings.sqlite_busy_timeout_s, "check_same_thread": False},
+    )
+    busy_ms = int(settings.sqlite_busy_timeout_s * 1000)
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        # WAL lets gunicorn workers read while one writes; foreign keys are off by
+        # default in SQLite and we rely on ON DELETE CASCADE.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.close()
+
+    return engine

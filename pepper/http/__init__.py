@@ -1,0 +1,1 @@
+"""HTTP edge: error rendering and the OpenAPI-documented API object."""

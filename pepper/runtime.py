@@ -1,0 +1,65 @@
+"""What one process holds for its lifetime: settings, the engine, the Redis client.
+
+Built by the app factory (never at import time) and reached through ``runtime()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import redis
+from flask import current_app
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from pepper.db import UnitOfWork, make_engine
+from pepper.settings import Settings
+
+EXTENSION_KEY = "pepper"
+
+
+def make_redis(settings: Settings) -> redis.Redis | None:
+    if not settings.redis_url:
+        return None
+    # redis-py waits forever by default (redis-py issue 2243); a call decision cannot.
+    return redis.Redis.from_url(
+        settings.redis_url,
+        socket_timeout=settings.redis_socket_timeout_s,
+        socket_connect_timeout=settings.redis_connect_timeout_s,
+        socket_keepalive=True,
+        health_check_interval=30,
+    )
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    redis: redis.Redis | None
+    session_factory: sessionmaker[Session] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def build(cls, settings: Settings) -> Runtime:
+        return cls(settings=settings, engine=make_engine(settings), redis=make_redis(settings))
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)
+
+    @cached_property
+    def redis_prefix(self) -> str:
+        return self.settings.redis_prefix
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self.redis is not None:
+            self.redis.close()
+
+
+def runtime() -> Runtime:
+    rt = current_app.extensions[EXTENSION_KEY]
+    assert isinstance(rt, Runtime)
+    return rt

@@ -1,0 +1,105 @@
+"""The one settings object, read from ``PEPPER_*`` environment variables.
+
+Every tunable of the service lives here with its type and default, and is validated at
+start-up: a production deployment with a default secret, SQLite or no Redis refuses to
+start with a one-line reason instead of limping along.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# A value anyone can read in this file must never protect a production deployment.
+DEFAULT_SECRET = "insecure-development-secret-change-me"  # noqa: S105
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(Exception):
+    """The environment describes a deployment that must not start."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PEPPER_", extra="ignore", frozen=True, validate_default=True
+    )
+
+    env: Literal["development", "test", "production"] = "development"
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+
+    # Storage. The embedded default is a SQLite file under var/; production points
+    # these at PostgreSQL and Redis shared by every process on every host.
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    redis_url: str | None = None
+    redis_prefix: str = Field(default="pepper:", min_length=1, max_length=64)
+
+    # Timeouts: a dead dependency must cost a bounded, small time (PRODUCTION.md).
+    db_connect_timeout_s: int = Field(default=3, ge=1, le=60)
+    db_statement_timeout_ms: int = Field(default=5000, ge=10, le=600_000)
+    db_pool_size: int = Field(default=5, ge=1, le=100)
+    db_max_overflow: int = Field(default=5, ge=0, le=100)
+    db_pool_timeout_s: float = Field(default=2.0, gt=0, le=60)
+    sqlite_busy_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    redis_socket_timeout_s: float = Field(default=0.25, gt=0, le=30)
+    redis_connect_timeout_s: float = Field(default=0.5, gt=0, le=30)
+
+    # HTTP.
+    bind: str = "127.0.0.1:8000"
+    max_content_length: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    proxy_hops: int = Field(default=0, ge=0, le=5)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # Numbers.
+    default_region: str = Field(default="US", pattern=r"^[A-Z]{2}$")
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.database_url:
+            # frozen model: set through object.__setattr__ once, at construction.
+            url = f"sqlite:///{(self.var_dir / 'pepper.sqlite3').resolve()}"
+            object.__setattr__(self, "database_url", url)
+        if not self.database_url.startswith(("sqlite", "postgresql")):
+            raise ValueError("PEPPER_DATABASE_URL must be sqlite:/// or postgresql+psycopg://")
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("PEPPER_REDIS_URL must be a redis:// URL")
+        if self.env == "production":
+            self._check_production()
+        return self
+
+    def _check_production(self) -> None:
+        secret = self.secret_key.get_secret_value()
+        if secret == DEFAULT_SECRET or len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"PEPPER_SECRET_KEY must be set to a random value of at least "
+                f"{MIN_SECRET_LENGTH} characters in production"
+            )
+        if self.is_sqlite:
+            raise ValueError("production needs PostgreSQL: set PEPPER_DATABASE_URL")
+        if not self.redis_url:
+            raise ValueError(
+                "production needs Redis for shared rate limits and jobs: set PEPPER_REDIS_URL"
+            )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment (plus explicit overrides), or raise SettingsError in one line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        field = f"PEPPER_{where.upper()}: " if where else ""
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"invalid settings: {field}{message}") from None
