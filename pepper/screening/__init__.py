@@ -1,0 +1,1 @@
+"""Screening: the one decision policy and the per-call decision service."""

@@ -1,0 +1,172 @@
+"""The per-call decision service: look up signals within a deadline, then decide.
+
+Fail open, on time: whatever goes wrong while looking things up — a slow or dead
+database, an open breaker, a scorer that raises — the answer is *allow* with reason
+``degraded``, within the deadline, counted and logged. A call must never be blocked or
+dropped because Pepper is sick. Only a token the database positively does not know is
+refused (401): that answer came from a healthy database.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from pepper.devices.service import DeviceInfo, device_for_token
+from pepper.errors import Unauthorized
+from pepper.lists.service import match as match_lists
+from pepper.metrics import DECISIONS, FAIL_OPEN
+from pepper.numbers import InvalidNumber, normalize
+from pepper.reputation.storage import load_evidence, match_admin_label
+from pepper.runtime import Runtime
+from pepper.scoring import Scorer
+from pepper.screening.breaker import Breaker
+from pepper.screening.policy import android_flags, decide
+from pepper.screening.stir import parse_attestation
+from pepper.screening.types import (
+    Action,
+    AdminLabel,
+    CallFacts,
+    Decision,
+    DeviceFacts,
+    Policy,
+    Reason,
+    Sensitivity,
+    Signals,
+    Thresholds,
+)
+from pepper.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def policy_from(settings: Settings) -> Policy:
+    return Policy(
+        thresholds={
+            Sensitivity.LOW: Thresholds(*settings.threshold_low),
+            Sensitivity.NORMAL: Thresholds(*settings.threshold_normal),
+            Sensitivity.HIGH: Thresholds(*settings.threshold_high),
+        }
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CallRequest:
+    """What the phone says about a ringing call, before normalization."""
+
+    number: str
+    verstat: str | None = None
+    in_contacts: bool = False
+    call_time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    decision: Decision
+    decision_id: str
+    degraded: bool
+    cache_ttl_s: int
+
+
+def degraded_decision(cause: str) -> Decision:
+    return Decision(
+        action=Action.ALLOW,
+        score=0.0,
+        reasons=(Reason("degraded", f"screening unavailable ({cause}); the call rings"),),
+        android=android_flags(Action.ALLOW),
+        rung="degraded",
+    )
+
+
+def device_facts(device: DeviceInfo) -> DeviceFacts:
+    own = normalize(device.own_number) if device.own_number else None
+    return DeviceFacts(
+        own_number=own,
+        sensitivity=Sensitivity(device.sensitivity),
+        withheld_action=Action(device.withheld_action),
+    )
+
+
+class Screener:
+    """One per process: a small thread pool that enforces the deadline, and a breaker."""
+
+    def __init__(self, runtime: Runtime, scorer: Scorer) -> None:
+        settings = runtime.settings
+        self.runtime = runtime
+        self.scorer = scorer
+        self.policy = policy_from(settings)
+        self.deadline_s = settings.screen_deadline_ms / 1000
+        self.cache_ttl_s = settings.decision_cache_ttl_s
+        self.breaker = Breaker(settings.breaker_failures, settings.breaker_reset_s)
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pepper-screen")
+
+    def screen(self, token: str, request: CallRequest) -> Outcome:
+        started = time.monotonic()
+        decision_id = uuid.uuid4().hex
+        if not self.breaker.allow():
+            return self._degraded("breaker_open", decision_id)
+        future = self._pool.submit(self._lookup, token, request)
+        try:
+            device, call, signals = future.result(timeout=self.deadline_s)
+        except (Unauthorized, InvalidNumber):
+            # The database answered: these are the client's errors, not ours.
+            self.breaker.success()
+            raise
+        except FutureTimeout:
+            self.breaker.failure()
+            return self._degraded("deadline", decision_id)
+        except (SQLAlchemyError, OSError) as exc:
+            self.breaker.failure()
+            return self._degraded(type(exc).__name__, decision_id)
+        self.breaker.success()
+        try:
+            decision = decide(call, device_facts(device), signals, self.policy)
+        except Exception:  # a bug in the policy must not drop a call
+            log.exception("decision policy failed")
+            return self._degraded("policy_error", decision_id)
+        DECISIONS.labels(action=decision.action.value, rung=decision.rung).inc()
+        if time.monotonic() - started > self.deadline_s:
+            log.warning("decision answered after its deadline")
+        return Outcome(decision, decision_id, False, self.cache_ttl_s)
+
+    def _degraded(self, cause: str, decision_id: str) -> Outcome:
+        FAIL_OPEN.labels(route="screen", cause=cause).inc()
+        DECISIONS.labels(action="allow", rung="degraded").inc()
+        log.warning("screening degraded to allow", extra={"cause": cause})
+        return Outcome(degraded_decision(cause), decision_id, True, 0)
+
+    def _lookup(self, token: str, request: CallRequest) -> tuple[DeviceInfo, CallFacts, Signals]:
+        with self.runtime.uow() as uow:
+            device = device_for_token(uow, token)
+            call = CallFacts(
+                number=normalize(request.number, device.default_region),
+                attestation=parse_attestation(request.verstat),
+                in_contacts=request.in_contacts,
+                call_time=request.call_time,
+            )
+            return device, call, self._signals(uow.session, device, call)
+
+    def _signals(self, session: Session, device: DeviceInfo, call: CallFacts) -> Signals:
+        number = call.number
+        if number.e164 is None or number.never_block:
+            return Signals()
+        allow, block = match_lists(session, device_id=device.id, e164=number.e164)
+        label_row = match_admin_label(session, number.e164)
+        label = (
+            AdminLabel(Action(label_row.verdict), label_row.category, label_row.pattern)
+            if label_row is not None
+            else None
+        )
+        score = None
+        if not number.withheld:
+            evidence = load_evidence(session, number)
+            score = self.scorer.score(call, evidence, time.time())
+        return Signals(personal_allow=allow, personal_block=block, admin_label=label, score=score)
