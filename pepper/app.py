@@ -8,10 +8,19 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from pepper import health
 from pepper.complaints.cli import import_cli
 from pepper.db.cli import db_cli
-from pepper.http import problems
+from pepper.devices.views import blp as devices_blp
+from pepper.http import limits, problems
 from pepper.http.api import make_api
+from pepper.lists.views import blp as lists_blp
 from pepper.logs import configure_logging
+from pepper.reports.views import blp as reports_blp
+from pepper.reputation import ReputationParams
+from pepper.reputation.views import blp as numbers_blp
 from pepper.runtime import EXTENSION_KEY, Runtime
+from pepper.scoring import ReputationScorer
+from pepper.screening.service import Screener
+from pepper.screening.views import SCREENER_KEY
+from pepper.screening.views import blp as screening_blp
 from pepper.settings import Settings, load_settings
 
 
@@ -33,10 +42,16 @@ def create_app(settings: Settings | None = None) -> Flask:
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
         )
 
-    app.extensions[EXTENSION_KEY] = Runtime.build(settings)
+    rt = Runtime.build(settings)
+    app.extensions[EXTENSION_KEY] = rt
     problems.init_app(app)
-    make_api(app)
+    api = make_api(app)
     health.init_app(app)
+    for blueprint in (devices_blp, screening_blp, reports_blp, lists_blp, numbers_blp):
+        api.register_blueprint(blueprint)
+    reputation = ReputationParams(half_life_days=settings.reputation_half_life_days)
+    app.extensions[SCREENER_KEY] = Screener(rt, ReputationScorer(reputation))
+    limits.init_app(app, settings)
     app.cli.add_command(db_cli)
     app.cli.add_command(import_cli)
     return app

@@ -56,3 +56,13 @@ class ServiceUnavailable(PepperError):
 class ImportFailed(PepperError):
     code = "import_failed"
     title = "The file could not be imported"
+
+
+class InvalidPattern(Unprocessable):
+    code = "invalid_pattern"
+    title = "Not a number or a prefix pattern"
+
+
+class TooMany(Unprocessable):
+    code = "limit_reached"
+    title = "A size limit was reached"

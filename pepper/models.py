@@ -3,7 +3,24 @@
 from pepper.auth.models import ApiClient
 from pepper.complaints.models import Complaint, ImportRun, PhoneNumber
 from pepper.db import Base
+from pepper.devices.models import Device
+from pepper.lists.models import ListEntry
+from pepper.reports.models import IdempotencyKey, Report
+from pepper.reputation.models import AdminLabel, ReportCategory, ReputationCounter
 
 metadata = Base.metadata
 
-__all__ = ["ApiClient", "Complaint", "ImportRun", "PhoneNumber", "metadata"]
+__all__ = [
+    "AdminLabel",
+    "ApiClient",
+    "Complaint",
+    "Device",
+    "IdempotencyKey",
+    "ImportRun",
+    "ListEntry",
+    "PhoneNumber",
+    "Report",
+    "ReportCategory",
+    "ReputationCounter",
+    "metadata",
+]

@@ -56,8 +56,34 @@ class Settings(BaseSettings):
     # Numbers.
     default_region: str = Field(default="US", pattern=r"^[A-Z]{2}$")
 
+    # Rate limits (Flask-Limiter notation). Per token where a token is sent, else per IP.
+    rate_limit_default: str = "600/minute"
+    rate_limit_per_ip: str = "3000/minute"
+    rate_limit_register: str = "20/hour"
+    rate_limit_screen: str = "300/minute"
+    rate_limit_reports: str = "120/hour"
+    rate_limit_lookup: str = "300/minute"
+
+    # Screening. Thresholds on p_spam per device sensitivity: silence, then block.
+    screen_deadline_ms: int = Field(default=300, ge=20, le=4000)
+    threshold_low: tuple[float, float] = (0.85, 0.97)
+    threshold_normal: tuple[float, float] = (0.6, 0.9)
+    threshold_high: tuple[float, float] = (0.45, 0.8)
+    breaker_failures: int = Field(default=5, ge=1, le=1000)
+    breaker_reset_s: float = Field(default=5.0, gt=0, le=600)
+    decision_cache_ttl_s: int = Field(default=3600, ge=0, le=7 * 86400)
+
+    # Reputation and reports.
+    reputation_half_life_days: float = Field(default=90.0, gt=0, le=3650)
+    list_max_entries: int = Field(default=2000, ge=1, le=100_000)
+    idempotency_retention_days: int = Field(default=35, ge=30, le=365)
+
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
+        for name in ("threshold_low", "threshold_normal", "threshold_high"):
+            silence, block = getattr(self, name)
+            if not 0.0 < silence <= block <= 1.0:
+                raise ValueError(f"PEPPER_{name.upper()} must be 0 < silence <= block <= 1")
         if not self.database_url:
             # frozen model: set through object.__setattr__ once, at construction.
             url = f"sqlite:///{(self.var_dir / 'pepper.sqlite3').resolve()}"

@@ -8,8 +8,9 @@ and emptied after each test.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -78,6 +79,22 @@ def app(settings: Settings) -> Iterator[Flask]:
             rt = current_runtime()
             empty_tables(rt.engine)
             rt.close()
+
+
+@pytest.fixture
+def make_app(settings: Settings) -> Iterator[Callable[..., Flask]]:
+    """Build extra apps on the same databases with some settings changed."""
+    built: list[Flask] = []
+
+    def build(**overrides: Any) -> Flask:
+        application = create_app(settings.model_copy(update=overrides))
+        built.append(application)
+        return application
+
+    yield build
+    for application in built:
+        with application.app_context():
+            current_runtime().close()
 
 
 @pytest.fixture

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, text
+from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 SQLITE_BATCH = 5000
 
 
-def upsert(session: Session, table: Table) -> Any:
+def upsert(session: Session, table: Any) -> Any:
     """An ``INSERT`` that can take ``ON CONFLICT ...`` on either database.
 
     Both dialects' inserts offer ``on_conflict_do_nothing`` / ``on_conflict_do_update``

@@ -40,6 +40,10 @@ def make_engine(settings: Settings) -> Engine:
     )
 
 
+def decay(ref: float, now: float, half_life: float) -> float:
+    return 0.5 ** ((now - ref) / half_life) if now > ref else 1.0
+
+
 def _sqlite_engine(settings: Settings, database: str | None) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -60,5 +64,7 @@ def _sqlite_engine(settings: Settings, database: str | None) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.close()
+        # The same decay PostgreSQL gets from migration 0002 as a SQL function.
+        dbapi_connection.create_function("pepper_decay", 3, decay, deterministic=True)
 
     return engine

@@ -11,6 +11,8 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify
+from redis import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from pepper.errors import PepperError
@@ -21,7 +23,15 @@ log = logging.getLogger(__name__)
 PROBLEM_MIME = "application/problem+json"
 
 
-def problem(status: int, code: str, title: str, detail: str = "", **extra: Any) -> Response:
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str = "",
+    *,
+    headers_retry: bool = False,
+    **extra: Any,
+) -> Response:
     body: dict[str, Any] = {
         "type": f"urn:pepper:problem:{code}",
         "title": title,
@@ -34,6 +44,8 @@ def problem(status: int, code: str, title: str, detail: str = "", **extra: Any) 
     response = jsonify(body)
     response.status_code = status
     response.mimetype = PROBLEM_MIME
+    if headers_retry:
+        response.headers["Retry-After"] = "1"
     return response
 
 
@@ -63,6 +75,17 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(InvalidNumber)
     def _invalid_number(error: InvalidNumber) -> Response:
         return problem(422, "invalid_number", "Not a phone number", str(error), reason=error.reason)
+
+    @app.errorhandler(SQLAlchemyError)
+    def _database(error: SQLAlchemyError) -> Response:
+        # A sick database is a 503 the client may retry, not a bug (500).
+        log.warning("database unavailable", extra={"error": type(error).__name__})
+        return problem(503, "database_unavailable", "Database unavailable", headers_retry=True)
+
+    @app.errorhandler(RedisError)
+    def _redis(error: RedisError) -> Response:
+        log.warning("redis unavailable", extra={"error": type(error).__name__})
+        return problem(503, "cache_unavailable", "Shared state unavailable", headers_retry=True)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:

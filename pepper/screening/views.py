@@ -7,11 +7,12 @@ from typing import Any
 from flask import current_app
 from flask_smorest import Blueprint
 
-from pepper.http.auth import bearer_token
+from pepper.http.auth import bearer_token, require_bearer
 from pepper.screening.schemas import DecisionOut, ScreenIn
 from pepper.screening.service import CallRequest, Outcome, Screener
 
 blp = Blueprint("screening", __name__, url_prefix="/v1", description="Call screening")
+blp.before_request(require_bearer)
 SCREENER_KEY = "pepper.screener"
 
 

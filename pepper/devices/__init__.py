@@ -1,0 +1,1 @@
+"""Phone-app installations: registration, settings, erasure."""

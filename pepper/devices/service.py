@@ -1,0 +1,100 @@
+"""Registering, reading, updating and erasing phone-app installations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from pepper.auth.models import ApiClient
+from pepper.auth.service import create_client, find_client
+from pepper.db import UnitOfWork
+from pepper.devices.models import Device
+from pepper.errors import Unauthorized, Unprocessable
+from pepper.numbers import normalize
+
+SETTABLE = ("sensitivity", "withheld_action", "own_number", "app_version", "os_version")
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceInfo:
+    id: int
+    client_id: int
+    platform: str
+    app_version: str
+    os_version: str
+    device_model: str
+    default_region: str
+    sensitivity: str
+    withheld_action: str
+    own_number: str | None
+    created_at: datetime
+
+
+def _info(device: Device) -> DeviceInfo:
+    return DeviceInfo(
+        id=device.id,
+        client_id=device.client_id,
+        platform=device.platform,
+        app_version=device.app_version,
+        os_version=device.os_version,
+        device_model=device.device_model,
+        default_region=device.default_region,
+        sensitivity=device.sensitivity,
+        withheld_action=device.withheld_action,
+        own_number=device.own_number,
+        created_at=device.created_at,
+    )
+
+
+def _own_number(raw: str | None, region: str) -> str | None:
+    if not raw:
+        return None
+    number = normalize(raw, region)
+    if number.e164 is None or number.impossible:
+        raise Unprocessable("own_number must be a full, possible phone number")
+    return number.e164
+
+
+def register(uow: UnitOfWork, **fields: Any) -> tuple[DeviceInfo, str]:
+    """Register an installation; returns it with its token (shown only this once)."""
+    fields["own_number"] = _own_number(fields.get("own_number"), fields["default_region"])
+    client, token = create_client(uow.session, kind="device", name=fields["device_model"])
+    device = Device(client_id=client.id, **fields)
+    uow.session.add(device)
+    uow.session.flush()
+    info = _info(device)
+    uow.commit()
+    return info, token
+
+
+def device_for_token(uow: UnitOfWork, token: str) -> DeviceInfo:
+    """The device holding this token; raises Unauthorized for unknown or revoked ones."""
+    client = find_client(uow.session, token, kind="device")
+    device = uow.session.scalar(select(Device).where(Device.client_id == client.id))
+    if device is None:
+        raise Unauthorized()
+    return _info(device)
+
+
+def update(uow: UnitOfWork, device_id: int, changes: dict[str, Any]) -> DeviceInfo:
+    device = uow.session.get_one(Device, device_id)
+    if "own_number" in changes:
+        changes["own_number"] = _own_number(changes["own_number"], device.default_region)
+    for name in SETTABLE:
+        if name in changes:
+            setattr(device, name, changes[name])
+    uow.session.flush()
+    info = _info(device)
+    uow.commit()
+    return info
+
+
+def erase(uow: UnitOfWork, device: DeviceInfo) -> None:
+    """Forget a device: its token, lists and idempotency keys go; its reports stay as
+    anonymous evidence (their link to the device is cut by ON DELETE SET NULL)."""
+    uow.session.execute(delete(Device).where(Device.id == device.id))
+    uow.session.execute(delete(ApiClient).where(ApiClient.id == device.client_id))
+    uow.commit()

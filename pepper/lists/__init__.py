@@ -1,0 +1,1 @@
+"""Per-device allow and block lists."""

@@ -1,0 +1,134 @@
+"""Personal allow and block lists: bounded, paginated, owned by one device."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.orm import Session
+
+from pepper.db import UnitOfWork
+from pepper.errors import NotFound, TooMany
+from pepper.lists.models import ListEntry
+from pepper.lists.patterns import parse_pattern
+
+KINDS = ("allow", "block")
+
+
+@dataclass(frozen=True, slots=True)
+class EntryInfo:
+    id: int
+    kind: str
+    pattern: str
+    label: str | None
+    created_at: datetime
+
+
+def _info(entry: ListEntry) -> EntryInfo:
+    return EntryInfo(entry.id, entry.kind, entry.pattern, entry.label, entry.created_at)
+
+
+def page(
+    uow: UnitOfWork, *, device_id: int, kind: str, after: int, limit: int
+) -> tuple[list[EntryInfo], int | None]:
+    """One page of a list in id order; the cursor is the last id, None at the end."""
+    query = (
+        select(ListEntry)
+        .where(ListEntry.device_id == device_id, ListEntry.kind == kind, ListEntry.id > after)
+        .order_by(ListEntry.id)
+        .limit(limit + 1)
+    )
+    entries = [_info(e) for e in uow.session.scalars(query)]
+    more = len(entries) > limit
+    entries = entries[:limit]
+    return entries, (entries[-1].id if more and entries else None)
+
+
+def add(
+    uow: UnitOfWork,
+    *,
+    device_id: int,
+    kind: str,
+    raw_pattern: str,
+    label: str | None,
+    region: str,
+    max_entries: int,
+) -> tuple[EntryInfo, bool]:
+    """Add an entry; adding one that exists returns it unchanged (safe to repeat).
+
+    Returns the entry and whether it was created.
+    """
+    pattern = parse_pattern(raw_pattern, region)
+    session = uow.session
+    existing = session.scalar(
+        select(ListEntry).where(
+            ListEntry.device_id == device_id,
+            ListEntry.kind == kind,
+            ListEntry.pattern == pattern.pattern,
+        )
+    )
+    if existing is not None:
+        return _info(existing), False
+    size = session.scalar(
+        select(func.count()).where(ListEntry.device_id == device_id, ListEntry.kind == kind)
+    )
+    if (size or 0) >= max_entries:
+        raise TooMany(f"a {kind} list holds at most {max_entries} entries")
+    entry = ListEntry(
+        device_id=device_id,
+        kind=kind,
+        pattern=pattern.pattern,
+        prefix=pattern.prefix,
+        is_prefix=pattern.is_prefix,
+        label=label,
+    )
+    session.add(entry)
+    session.flush()
+    info = _info(entry)
+    uow.commit()
+    return info, True
+
+
+def get(uow: UnitOfWork, *, device_id: int, kind: str, entry_id: int) -> EntryInfo:
+    # Filtering by the owner makes another device's entry indistinguishable from none.
+    entry = uow.session.scalar(
+        select(ListEntry).where(
+            ListEntry.id == entry_id, ListEntry.device_id == device_id, ListEntry.kind == kind
+        )
+    )
+    if entry is None:
+        raise NotFound("no such list entry")
+    return _info(entry)
+
+
+def remove(uow: UnitOfWork, *, device_id: int, kind: str, entry_id: int) -> None:
+    result = uow.session.execute(
+        delete(ListEntry).where(
+            ListEntry.id == entry_id, ListEntry.device_id == device_id, ListEntry.kind == kind
+        )
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise NotFound("no such list entry")
+    uow.commit()
+
+
+_MATCH = text(
+    "SELECT kind, pattern FROM list_entries WHERE device_id = :device_id"
+    " AND ((is_prefix = :no AND prefix = :e164) OR (is_prefix = :yes AND :e164 LIKE prefix || '%'))"
+    " ORDER BY is_prefix, length(prefix) DESC"
+)
+
+
+def match(session: Session, *, device_id: int, e164: str) -> tuple[str | None, str | None]:
+    """The most specific matching (allow pattern, block pattern) of a device's lists."""
+    allow: str | None = None
+    block: str | None = None
+    for kind, pattern in session.execute(
+        _MATCH, {"device_id": device_id, "e164": e164, "yes": True, "no": False}
+    ):
+        if kind == "allow" and allow is None:
+            allow = pattern
+        elif kind == "block" and block is None:
+            block = pattern
+    return allow, block

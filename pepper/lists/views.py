@@ -1,0 +1,71 @@
+"""``/v1/lists/{allow|block}``: a device's personal lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+from flask_smorest import Blueprint
+
+from pepper.http.auth import DEVICE_AUTH, authenticate_device, current_device
+from pepper.lists import service
+from pepper.lists.schemas import EntryIn, EntryOut, EntryPage, PageArgs
+from pepper.runtime import runtime
+
+blp = Blueprint("lists", __name__, url_prefix="/v1/lists", description="Personal lists")
+blp.before_request(authenticate_device)
+KIND = "<any(allow, block):kind>"
+
+
+@blp.get(f"/{KIND}")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, EntryPage)
+@blp.doc(security=DEVICE_AUTH)
+def list_entries(args: dict[str, Any], kind: str) -> dict[str, Any]:
+    device = current_device()
+    with runtime().uow() as uow:
+        items, cursor = service.page(
+            uow, device_id=device.id, kind=kind, after=args["after"], limit=args["limit"]
+        )
+    return {"items": items, "next_cursor": cursor}
+
+
+@blp.post(f"/{KIND}")
+@blp.arguments(EntryIn)
+@blp.response(201, EntryOut)
+@blp.alt_response(200, schema=EntryOut, description="the entry already existed")
+@blp.doc(security=DEVICE_AUTH)
+def add_entry(body: dict[str, Any], kind: str) -> Response:
+    device = current_device()
+    rt = runtime()
+    with rt.uow() as uow:
+        entry, created = service.add(
+            uow,
+            device_id=device.id,
+            kind=kind,
+            raw_pattern=body["pattern"],
+            label=body["label"],
+            region=device.default_region,
+            max_entries=rt.settings.list_max_entries,
+        )
+    response = jsonify(EntryOut().dump(entry))
+    response.status_code = 201 if created else 200
+    return response
+
+
+@blp.get(f"/{KIND}/<int:entry_id>")
+@blp.response(200, EntryOut)
+@blp.doc(security=DEVICE_AUTH)
+def get_entry(kind: str, entry_id: int) -> service.EntryInfo:
+    device = current_device()
+    with runtime().uow() as uow:
+        return service.get(uow, device_id=device.id, kind=kind, entry_id=entry_id)
+
+
+@blp.delete(f"/{KIND}/<int:entry_id>")
+@blp.response(204)
+@blp.doc(security=DEVICE_AUTH)
+def delete_entry(kind: str, entry_id: int) -> None:
+    device = current_device()
+    with runtime().uow() as uow:
+        service.remove(uow, device_id=device.id, kind=kind, entry_id=entry_id)

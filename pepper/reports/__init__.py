@@ -1,0 +1,1 @@
+"""Spam and not-spam reports from devices."""

@@ -1,0 +1,106 @@
+"""``/v1/reports``: submit (idempotently), list and withdraw a device's reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request
+from flask_smorest import Blueprint
+
+from pepper.http.auth import DEVICE_AUTH, authenticate_device, current_device
+from pepper.numbers import normalize
+from pepper.reports import idempotency, service
+from pepper.reports.schemas import PageArgs, ReportIn, ReportOut, ReportPage
+from pepper.reputation import ReputationParams
+from pepper.runtime import runtime
+
+blp = Blueprint("reports", __name__, url_prefix="/v1/reports", description="Spam reports")
+blp.before_request(authenticate_device)
+IDEMPOTENCY_DOC = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "required": False,
+            "schema": {"type": "string", "maxLength": 255},
+            "description": "replays return the stored response; kept at least 30 days",
+        }
+    ]
+}
+
+
+@blp.post("")
+@blp.arguments(ReportIn)
+@blp.response(201, ReportOut)
+@blp.alt_response(200, schema=ReportOut, description="the device had already reported this")
+@blp.doc(security=DEVICE_AUTH, **IDEMPOTENCY_DOC)
+def create_report(body: dict[str, Any]) -> Response:
+    device = current_device()
+    rt = runtime()
+    key = request.headers.get("Idempotency-Key")
+    params = ReputationParams(half_life_days=rt.settings.reputation_half_life_days)
+    if key is not None:
+        digest = idempotency.request_hash("POST", request.path, request.get_json(silent=True))
+        stored = idempotency.claim(
+            rt.uow,
+            client_id=device.client_id,
+            key=key,
+            digest=digest,
+            retention_days=rt.settings.idempotency_retention_days,
+        )
+        if stored is not None:
+            return _respond(stored.status, stored.body, replayed=True)
+    try:
+        with rt.uow() as uow:
+            info, created = service.submit(
+                uow,
+                device=device,
+                number=normalize(body["number"], device.default_region),
+                verdict=body["verdict"],
+                category=body["category"],
+                call_time=body["call_time"],
+                params=params,
+            )
+            status, payload = (201 if created else 200), ReportOut().dump(info)
+            if key is not None:
+                idempotency.complete(
+                    uow.session, client_id=device.client_id, key=key, status=status, body=payload
+                )
+            uow.commit()
+    except Exception:
+        if key is not None:
+            idempotency.release(rt.uow, client_id=device.client_id, key=key)
+        raise
+    return _respond(status, payload, replayed=False)
+
+
+def _respond(status: int, payload: dict[str, Any], *, replayed: bool) -> Response:
+    response = jsonify(payload)
+    response.status_code = status
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+@blp.get("")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, ReportPage)
+@blp.doc(security=DEVICE_AUTH)
+def list_reports(args: dict[str, Any]) -> dict[str, Any]:
+    device = current_device()
+    with runtime().uow() as uow:
+        items, cursor = service.page(
+            uow, device_id=device.id, after=args["after"], limit=args["limit"]
+        )
+    return {"items": items, "next_cursor": cursor}
+
+
+@blp.delete("/<int:report_id>")
+@blp.response(204)
+@blp.doc(security=DEVICE_AUTH)
+def withdraw_report(report_id: int) -> None:
+    device = current_device()
+    rt = runtime()
+    params = ReputationParams(half_life_days=rt.settings.reputation_half_life_days)
+    with rt.uow() as uow:
+        service.withdraw(uow, device_id=device.id, report_id=report_id, params=params)

@@ -1,0 +1,156 @@
+"""Reading and writing reputation evidence: atomic counter updates on either database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select, text
+from sqlalchemy.orm import Session
+
+from pepper.numbers import NormalizedNumber
+from pepper.numbers.ranges import range_keys
+from pepper.reputation.core import Counters, Evidence
+from pepper.reputation.models import AdminLabel, ReportCategory, ReputationCounter
+
+# One statement for every writer (reports, withdrawals, imports, on any host): the row
+# is decayed to the writer's clock and the delta added, inside the database, so two
+# servers updating one number never lose an increment (no read-modify-write).
+_UPSERT = """
+INSERT INTO reputation_counters
+    (key, spam_w, ham_w, complaint_w, spam_n, ham_n, complaint_n, ref_epoch)
+{source}
+ON CONFLICT (key) DO UPDATE SET
+    spam_w = reputation_counters.spam_w * pepper_decay(
+        reputation_counters.ref_epoch, excluded.ref_epoch, :half_life) + excluded.spam_w,
+    ham_w = reputation_counters.ham_w * pepper_decay(
+        reputation_counters.ref_epoch, excluded.ref_epoch, :half_life) + excluded.ham_w,
+    complaint_w = reputation_counters.complaint_w * pepper_decay(
+        reputation_counters.ref_epoch, excluded.ref_epoch, :half_life) + excluded.complaint_w,
+    spam_n = reputation_counters.spam_n + excluded.spam_n,
+    ham_n = reputation_counters.ham_n + excluded.ham_n,
+    complaint_n = reputation_counters.complaint_n + excluded.complaint_n,
+    ref_epoch = CASE WHEN excluded.ref_epoch > reputation_counters.ref_epoch
+                     THEN excluded.ref_epoch ELSE reputation_counters.ref_epoch END
+"""
+COUNTER_COLUMNS = (
+    "key", "spam_w", "ham_w", "complaint_w", "spam_n", "ham_n", "complaint_n", "ref_epoch",
+)  # fmt: skip
+UPSERT_VALUES = text(
+    _UPSERT.format(
+        source="VALUES (:key, :spam_w, :ham_w, :complaint_w, :spam_n, :ham_n, :complaint_n,"
+        " :ref_epoch)"
+    )
+)
+# SQLite needs a WHERE to tell the upsert's ON from a join's ON.
+UPSERT_FROM_STAGING = text(_UPSERT.format(source="SELECT * FROM staged_counters WHERE true"))
+
+
+def number_key(e164: str) -> str:
+    return f"n:{e164}"
+
+
+def range_key(key: str) -> str:
+    return f"r:{key}"
+
+
+def evidence_keys(number: NormalizedNumber) -> list[str]:
+    if number.e164 is None:
+        return []
+    return [number_key(number.e164), *(range_key(k) for k in range_keys(number))]
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """What one event adds to (or, negative, takes from) a counter row."""
+
+    key: str
+    spam_w: float = 0.0
+    ham_w: float = 0.0
+    complaint_w: float = 0.0
+    spam_n: int = 0
+    ham_n: int = 0
+    complaint_n: int = 0
+
+    def row(self, now_epoch: float) -> dict[str, float | int | str]:
+        return {
+            "key": self.key,
+            "spam_w": self.spam_w,
+            "ham_w": self.ham_w,
+            "complaint_w": self.complaint_w,
+            "spam_n": self.spam_n,
+            "ham_n": self.ham_n,
+            "complaint_n": self.complaint_n,
+            "ref_epoch": now_epoch,
+        }
+
+
+def apply_deltas(
+    session: Session, deltas: Iterable[Delta], *, now_epoch: float, half_life_days: float
+) -> None:
+    # Sorted keys: two transactions touching the same rows lock them in the same order
+    # and cannot deadlock each other on PostgreSQL.
+    rows = [d.row(now_epoch) for d in sorted(deltas, key=lambda d: d.key)]
+    if rows:
+        session.execute(UPSERT_VALUES, [{**r, "half_life": half_life_days * 86400} for r in rows])
+
+
+def count_category(session: Session, e164: str, category: str, delta: int) -> None:
+    session.execute(
+        text(
+            "INSERT INTO report_categories (e164, category, n) VALUES (:e164, :category, :delta)"
+            " ON CONFLICT (e164, category) DO UPDATE SET n = report_categories.n + excluded.n"
+        ),
+        {"e164": e164, "category": category, "delta": delta},
+    )
+
+
+def load_counters(session: Session, keys: Sequence[str]) -> dict[str, Counters]:
+    if not keys:
+        return {}
+    rows = session.execute(select(ReputationCounter).where(ReputationCounter.key.in_(keys)))
+    return {
+        r.key: Counters(
+            spam_w=r.spam_w,
+            ham_w=r.ham_w,
+            complaint_w=r.complaint_w,
+            spam_n=r.spam_n,
+            ham_n=r.ham_n,
+            complaint_n=r.complaint_n,
+            ref_epoch=r.ref_epoch,
+        )
+        for (r,) in rows
+    }
+
+
+def load_evidence(session: Session, number: NormalizedNumber) -> Evidence:
+    """Everything stored about a number and its ranges, in one round trip plus one."""
+    keys = evidence_keys(number)
+    counters = load_counters(session, keys)
+    ranges = tuple((k[2:], counters[k]) for k in keys[1:] if k in counters)
+    categories: dict[str, int] = {}
+    if number.e164 is not None and number.e164 and keys[0] in counters:
+        query = select(ReportCategory.category, ReportCategory.n).where(
+            ReportCategory.e164 == number.e164, ReportCategory.n > 0
+        )
+        categories = {category: n for category, n in session.execute(query).all()}  # noqa: C416
+    return Evidence(
+        number=counters.get(keys[0]) if keys else None, ranges=ranges, categories=categories
+    )
+
+
+def match_admin_label(session: Session, e164: str) -> AdminLabel | None:
+    """The most specific operator label for a number: exact first, then longest prefix."""
+    query = (
+        select(AdminLabel)
+        .where(
+            or_(
+                (AdminLabel.prefix == e164) & AdminLabel.is_prefix.is_(False),
+                AdminLabel.is_prefix.is_(True)
+                & text("(:e164 LIKE admin_labels.prefix || '%')").bindparams(e164=e164),
+            )
+        )
+        .order_by(AdminLabel.is_prefix, AdminLabel.prefix.desc())
+        .limit(1)
+    )
+    return session.scalar(query)

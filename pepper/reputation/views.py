@@ -1,0 +1,87 @@
+"""``GET /v1/numbers/{number}``: what we know of a caller, for showing caller ID."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from pepper.http.auth import authenticate_device, current_device
+from pepper.numbers import normalize
+from pepper.reputation import bucket
+from pepper.reputation.storage import load_evidence
+from pepper.runtime import runtime
+from pepper.screening.policy import label_for
+from pepper.screening.types import Action, CallFacts, Sensitivity
+from pepper.screening.views import screener
+
+blp = Blueprint("numbers", __name__, url_prefix="/v1/numbers", description="Caller lookup")
+blp.before_request(authenticate_device)
+
+
+class CountsOut(Schema):
+    complaints = fields.String(required=True)
+    spam_reports = fields.String(required=True)
+    not_spam_reports = fields.String(required=True)
+
+
+class LookupOut(Schema):
+    e164 = fields.String(allow_none=True, required=True)
+    region = fields.String(allow_none=True, required=True)
+    number_type = fields.String(required=True)
+    valid = fields.Boolean(required=True)
+    withheld = fields.Boolean(required=True)
+    emergency_or_service = fields.Boolean(required=True)
+    score = fields.Float(allow_none=True, required=True)
+    label = fields.String(allow_none=True, required=True)
+    category = fields.String(allow_none=True, required=True)
+    counts = fields.Nested(CountsOut, required=True, metadata={"description": "bucketed"})
+
+
+@blp.get("/<path:number>")
+@blp.response(200, LookupOut)
+@blp.doc(security=[{"device": []}])
+def lookup(number: str) -> dict[str, Any]:
+    """Normalized form, type, label and bucketed report counts (never exact counts)."""
+    device = current_device()
+    parsed = normalize(number, device.default_region)
+    body: dict[str, Any] = {
+        "e164": parsed.e164,
+        "region": parsed.region,
+        "number_type": parsed.number_type.value,
+        "valid": parsed.is_valid,
+        "withheld": parsed.withheld,
+        "emergency_or_service": parsed.never_block,
+        "score": None,
+        "label": None,
+        "category": None,
+        "counts": {"complaints": "0", "spam_reports": "0", "not_spam_reports": "0"},
+    }
+    if parsed.e164 is None or parsed.never_block:
+        return body
+    with runtime().uow() as uow:
+        evidence = load_evidence(uow.session, parsed)
+    s = screener()
+    score = s.scorer.score(CallFacts(number=parsed), evidence, time.time())
+    thresholds = s.policy.thresholds[Sensitivity(device.sensitivity)]
+    action = (
+        Action.BLOCK
+        if score.p_spam >= thresholds.block
+        else Action.SILENCE
+        if score.p_spam >= thresholds.silence
+        else Action.ALLOW
+    )
+    known = evidence.number
+    body.update(
+        score=round(score.p_spam, 4),
+        label=label_for(score.category, action),
+        category=score.category if action is not Action.ALLOW else None,
+        counts={
+            "complaints": bucket(known.complaint_n if known else 0),
+            "spam_reports": bucket(known.spam_n if known else 0),
+            "not_spam_reports": bucket(known.ham_n if known else 0),
+        },
+    )
+    return body
