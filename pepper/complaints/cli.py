@@ -57,7 +57,11 @@ def ftc_command(paths: tuple[str, ...]) -> None:
     for name in paths:
         try:
             report = import_ftc(
-                rt.uow(), Path(name), default_region=rt.settings.default_region, progress=_Bars()
+                rt.uow(),
+                Path(name),
+                default_region=rt.settings.default_region,
+                half_life_days=rt.settings.reputation_half_life_days,
+                progress=_Bars(),
             )
         except ImportFailed as exc:
             raise click.ClickException(f"{Path(name).name}: {exc.detail}") from None

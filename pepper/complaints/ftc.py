@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 REDUCED_HEADER = ("file_date", "batch", "number")
 OFFICIAL_HEADER = (
@@ -70,10 +71,16 @@ class BadRow:
     reason: str
 
 
+@lru_cache(maxsize=4096)
 def parse_date(text: str) -> date | None:
+    # Cached: a file holds a few distinct dates repeated on every row.
     text = text.strip()
     if not text:
         return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        pass
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()

@@ -23,12 +23,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from pepper.complaints.ftc import BadRow, FtcRow, UnknownFormat, open_rows
-from pepper.complaints.models import Complaint, ImportRun
+from pepper.complaints.models import Complaint, ImportRun, PhoneNumber
 from pepper.db import UnitOfWork, utcnow
 from pepper.db.dialect import allow_long_statements, fill_staging_table
 from pepper.errors import ImportFailed
 from pepper.numbers import NormalizedNumber
 from pepper.numbers.normalize import classify_for_import
+from pepper.reputation.storage import add_complaints
 
 SOURCE = "ftc"
 # Complaints are staged with their number's e164 and get its id by a join in SQL.
@@ -80,7 +81,12 @@ def open_text(path: Path) -> Iterator[tuple[IO[str], IO[bytes]]]:
 
 
 def import_ftc(
-    uow: UnitOfWork, path: Path, *, default_region: str = "US", progress: ProgressFn | None = None
+    uow: UnitOfWork,
+    path: Path,
+    *,
+    default_region: str = "US",
+    half_life_days: float = 90.0,
+    progress: ProgressFn | None = None,
 ) -> ImportReport:
     """Import one FTC complaint file (reduced or official format, plain or gzip)."""
     started = time.perf_counter()
@@ -93,7 +99,7 @@ def import_ftc(
     rows, numbers = _read(path, report, default_region, progress)
     with uow:
         try:
-            run = _store(uow, report, rows, numbers, progress)
+            run = _store(uow, report, rows, numbers, progress, half_life_days)
             report.seconds = run.seconds = round(time.perf_counter() - started, 3)
             uow.commit()
         except IntegrityError:
@@ -153,6 +159,7 @@ def _store(
     rows: list[tuple[FtcRow, str]],
     numbers: dict[str, NormalizedNumber],
     progress: ProgressFn | None,
+    half_life_days: float,
 ) -> ImportRun:
     session = uow.session
     allow_long_statements(session)
@@ -193,6 +200,8 @@ def _store(
     if progress:
         progress("write", len(rows), len(rows))
 
+    _fold_into_reputation(uow, run.id, numbers, half_life_days)
+
     imported = session.scalar(
         select(func.count()).select_from(Complaint).where(Complaint.import_run_id == run.id)
     )
@@ -221,3 +230,21 @@ def _insert_numbers(uow: UnitOfWork, numbers: dict[str, NormalizedNumber]) -> No
         )
     )
     uow.session.execute(text("DROP TABLE staged_numbers"))
+
+
+def _fold_into_reputation(
+    uow: UnitOfWork, run_id: int, numbers: dict[str, NormalizedNumber], half_life_days: float
+) -> None:
+    """Count the complaints this run really added (not duplicates) into reputation."""
+    per_day = uow.session.execute(
+        select(PhoneNumber.e164, Complaint.file_date, func.count())
+        .join(PhoneNumber, PhoneNumber.id == Complaint.number_id)
+        .where(Complaint.import_run_id == run_id)
+        .group_by(PhoneNumber.e164, Complaint.file_date)
+    )
+    add_complaints(
+        uow.session,
+        ((numbers[e164], day, n) for e164, day, n in per_day),
+        now_epoch=utcnow().timestamp(),
+        half_life_days=half_life_days,
+    )

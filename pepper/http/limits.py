@@ -14,9 +14,10 @@ import time
 from collections.abc import Callable
 
 from flask import Flask, Response, current_app, request
-from flask_limiter import Limiter
+from flask_limiter import Limiter, RateLimitExceeded
 
 from pepper.http.auth import token_fingerprint
+from pepper.http.problems import from_http_exception
 from pepper.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -52,8 +53,12 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
         storage_uri=settings.redis_url or "memory://",
         storage_options=storage_options,
         key_prefix=f"{settings.redis_prefix}rl",
-        strategy="moving-window",
-        headers_enabled=True,
+        # One INCR per request; moving windows cost a Lua script per check and a
+        # second one per response for the headers.
+        strategy="fixed-window",
+        # Rate-limit headers only on 429 (see _too_many): on every response they would
+        # cost the hot path another Redis round trip.
+        headers_enabled=False,
         swallow_errors=True,
         in_memory_fallback_enabled=True,
         default_limits=[settings.rate_limit_default, settings.rate_limit_per_ip],
@@ -69,19 +74,23 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
         view = app.view_functions.get(endpoint)
         if view is not None:
             limiter.exempt(view)
-    app.after_request(_ietf_headers)
+    app.register_error_handler(RateLimitExceeded, _too_many)
     app.extensions[LIMITER_KEY] = limiter
     return limiter
 
 
-def _ietf_headers(response: Response) -> Response:
-    """Add the IETF ``RateLimit`` / ``RateLimit-Policy`` fields next to X-RateLimit-*."""
+def _too_many(error: RateLimitExceeded) -> Response:
+    """429 as a problem, with Retry-After, X-RateLimit-* and the IETF RateLimit fields."""
+    response = from_http_exception(error)
     current = current_app.extensions[LIMITER_KEY].current_limit
     if current is None:
         return response
-    reset = max(0, int(current.reset_at - time.time()))
-    response.headers["RateLimit-Policy"] = (
-        f'"pepper";q={current.limit.amount};w={current.limit.get_expiry()}'
-    )
-    response.headers["RateLimit"] = f'"pepper";r={current.remaining};t={reset}'
+    window = current.limit.get_expiry()
+    retry_after = max(1, int(current.reset_at - time.time()))
+    response.headers["Retry-After"] = str(retry_after)
+    response.headers["X-RateLimit-Limit"] = str(current.limit.amount)
+    response.headers["X-RateLimit-Remaining"] = str(current.remaining)
+    response.headers["X-RateLimit-Reset"] = str(int(current.reset_at))
+    response.headers["RateLimit-Policy"] = f'"pepper";q={current.limit.amount};w={window}'
+    response.headers["RateLimit"] = f'"pepper";r={current.remaining};t={retry_after}'
     return response

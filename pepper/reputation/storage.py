@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
+from pepper.db.dialect import fill_staging_table
 from pepper.numbers import NormalizedNumber
 from pepper.numbers.ranges import range_keys
-from pepper.reputation.core import Counters, Evidence
+from pepper.reputation.core import Counters, Evidence, contribution
 from pepper.reputation.models import AdminLabel, ReportCategory, ReputationCounter
 
 # One statement for every writer (reports, withdrawals, imports, on any host): the row
@@ -154,3 +157,35 @@ def match_admin_label(session: Session, e164: str) -> AdminLabel | None:
         .limit(1)
     )
     return session.scalar(query)
+
+
+def add_complaints(
+    session: Session,
+    counts: Iterable[tuple[NormalizedNumber, date, int]],
+    *,
+    now_epoch: float,
+    half_life_days: float,
+) -> int:
+    """Fold complaints (number, day, how many) into the number and range counters.
+
+    Each complaint weighs what is left of it today; the rows are staged and merged by
+    one upsert, so an import of a quarter of a million complaints stays one statement.
+    Returns how many counter rows were touched.
+    """
+    totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
+    for number, day, n in counts:
+        epoch = datetime(day.year, day.month, day.day, 12, tzinfo=UTC).timestamp()
+        weight = contribution(n, epoch, now_epoch, half_life_days)
+        for key in evidence_keys(number):
+            total = totals[key]
+            total[0] += weight
+            total[1] += n
+    rows = [(key, 0.0, 0.0, w, 0, 0, int(n), now_epoch) for key, (w, n) in sorted(totals.items())]
+    if not rows:
+        return 0
+    fill_staging_table(
+        session, "staged_counters", "SELECT * FROM reputation_counters", COUNTER_COLUMNS, rows
+    )
+    session.execute(UPSERT_FROM_STAGING, {"half_life": half_life_days * 86400})
+    session.execute(text("DROP TABLE staged_counters"))
+    return len(rows)

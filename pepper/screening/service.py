@@ -18,22 +18,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
-from pepper.devices.service import DeviceInfo, device_for_token
+from pepper.devices.service import DeviceInfo
 from pepper.errors import Unauthorized
-from pepper.lists.service import match as match_lists
 from pepper.metrics import DECISIONS, FAIL_OPEN
 from pepper.numbers import InvalidNumber, normalize
-from pepper.reputation.storage import load_evidence, match_admin_label
 from pepper.runtime import Runtime
 from pepper.scoring import Scorer
 from pepper.screening.breaker import Breaker
+from pepper.screening.lookup import device_by_token, signals_for
 from pepper.screening.policy import android_flags, decide
 from pepper.screening.stir import parse_attestation
 from pepper.screening.types import (
     Action,
-    AdminLabel,
     CallFacts,
     Decision,
     DeviceFacts,
@@ -144,29 +141,25 @@ class Screener:
         return Outcome(degraded_decision(cause), decision_id, True, 0)
 
     def _lookup(self, token: str, request: CallRequest) -> tuple[DeviceInfo, CallFacts, Signals]:
-        with self.runtime.uow() as uow:
-            device = device_for_token(uow, token)
+        with self.runtime.engine.connect() as connection:
+            device = device_by_token(connection, token)
             call = CallFacts(
                 number=normalize(request.number, device.default_region),
                 attestation=parse_attestation(request.verstat),
                 in_contacts=request.in_contacts,
                 call_time=request.call_time,
             )
-            return device, call, self._signals(uow.session, device, call)
-
-    def _signals(self, session: Session, device: DeviceInfo, call: CallFacts) -> Signals:
-        number = call.number
-        if number.e164 is None or number.never_block:
-            return Signals()
-        allow, block = match_lists(session, device_id=device.id, e164=number.e164)
-        label_row = match_admin_label(session, number.e164)
-        label = (
-            AdminLabel(Action(label_row.verdict), label_row.category, label_row.pattern)
-            if label_row is not None
-            else None
-        )
+            number = call.number
+            if number.e164 is None or number.never_block:
+                return device, call, Signals()
+            found = signals_for(connection, device.id, number)
         score = None
         if not number.withheld:
-            evidence = load_evidence(session, number)
-            score = self.scorer.score(call, evidence, time.time())
-        return Signals(personal_allow=allow, personal_block=block, admin_label=label, score=score)
+            score = self.scorer.score(call, found.evidence, time.time())
+        signals = Signals(
+            personal_allow=found.personal_allow,
+            personal_block=found.personal_block,
+            admin_label=found.admin_label,
+            score=score,
+        )
+        return device, call, signals

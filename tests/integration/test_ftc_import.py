@@ -127,3 +127,22 @@ def test_the_shared_ftc_file_imports_whole(runtime: Runtime) -> None:
     assert report.rows_imported + report.rows_rejected == report.rows_total
     assert report.rows_imported > 280_000
     assert count(runtime, Complaint) == report.rows_imported
+
+
+def test_imported_complaints_become_number_and_range_evidence(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    from pepper.reputation.models import ReputationCounter
+
+    import_ftc(runtime.uow(), write(tmp_path / "c.csv", REDUCED))
+    with runtime.uow() as uow:
+        counters = {r.key: r.complaint_n for r in uow.session.scalars(select(ReputationCounter))}
+    assert counters["n:+14155550100"] == 2
+    assert counters["n:+12025550143"] == 1
+    assert counters["r:+1:415555"] == 2
+    assert counters["r:+1:202555"] == 1
+    # The same complaints in another file (other bytes) add nothing to reputation.
+    import_ftc(runtime.uow(), write(tmp_path / "again.csv", REDUCED + "\n"))
+    with runtime.uow() as uow:
+        row = uow.session.get_one(ReputationCounter, "n:+12025550143")
+        assert row.complaint_n == 1
