@@ -60,7 +60,10 @@ def seed(url: str, redis_url: str, prefix: str) -> tuple[str, list[str]]:
         if FTC_FILE.exists():
             import_ftc(rt.uow(), FTC_FILE)
         token = client.post("/v1/devices", json=device_body()).json["token"]  # type: ignore[index]
-        reporters = [client.post("/v1/devices", json=device_body()).json["token"] for _ in range(20)]  # type: ignore[index]
+        reporters = [
+            client.post("/v1/devices", json=device_body()).json["token"]  # type: ignore[index]
+            for _ in range(20)
+        ]
         with rt.uow() as uow:
             age_devices(uow, 60)
         reported = [f"+1202555{n:04d}" for n in range(50)]
@@ -78,7 +81,8 @@ def seed(url: str, redis_url: str, prefix: str) -> tuple[str, list[str]]:
 
         with gzip.open(FTC_FILE, "rt") as lines:
             next(lines)
-            complained = [line.rsplit(",", 1)[1].strip() for _, line in zip(range(400), lines, strict=False)]
+            rows = zip(range(400), lines, strict=False)
+            complained = [line.rsplit(",", 1)[1].strip() for _, line in rows]
     unknown = [f"+1312555{n:04d}" for n in range(200)]
     return token, reported + complained + unknown
 
@@ -142,14 +146,19 @@ def main() -> int:
         os.unlink(handle.name)
     results["ratio"] = round(results["pepper"]["rps"] / results["bare"]["rps"], 3)
     results["date"] = datetime.now(UTC).isoformat(timespec="seconds")
-    results["machine"] = f"{os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}"
+    results["machine"] = (
+        f"{os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}"
+    )
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print("| endpoint | req/s | p50 ms | p99 ms | non-2xx |")
     print("|---|---|---|---|---|")
     for name in ("bare", "pepper"):
         r = results[name]
-        print(f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']:.0f} |")
+        print(
+            f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f}"
+            f" | {r['errors']:.0f} |"
+        )
     print(f"throughput ratio pepper/bare: {results['ratio']:.2f}")
     return 0
 
