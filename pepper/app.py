@@ -6,6 +6,9 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pepper import health
+from pepper.admin.cli import admin_cli, subscribers_cli
+from pepper.admin.views import blp as admin_blp
+from pepper.carriers.twilio.views import blp as twilio_blp
 from pepper.complaints.cli import import_cli
 from pepper.db.cli import db_cli
 from pepper.devices.views import blp as devices_blp
@@ -47,11 +50,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     problems.init_app(app)
     api = make_api(app)
     health.init_app(app)
-    for blueprint in (devices_blp, screening_blp, reports_blp, lists_blp, numbers_blp):
+    for blueprint in (
+        devices_blp, screening_blp, reports_blp, lists_blp, numbers_blp, admin_blp
+    ):  # fmt: skip
         api.register_blueprint(blueprint)
+    if settings.twilio_auth_token is not None:
+        # Without a token nothing could be verified: the webhooks are not served at all.
+        app.register_blueprint(twilio_blp)
     reputation = ReputationParams(half_life_days=settings.reputation_half_life_days)
     app.extensions[SCREENER_KEY] = Screener(rt, ReputationScorer(reputation))
     limits.init_app(app, settings)
     app.cli.add_command(db_cli)
     app.cli.add_command(import_cli)
+    app.cli.add_command(admin_cli)
+    app.cli.add_command(subscribers_cli)
     return app

@@ -8,3 +8,11 @@ DECISIONS = Counter(
 FAIL_OPEN = Counter(
     "pepper_fail_open_total", "Decisions degraded to allow, by route and cause", ["route", "cause"]
 )
+WEBHOOK_SIGNATURE_FAILURES = Counter(
+    "pepper_webhook_signature_failures_total",
+    "Carrier webhooks refused for their signature",
+    ["route"],
+)
+CARRIER_CALLS = Counter(
+    "pepper_carrier_calls_total", "Carrier calls answered, by TwiML outcome", ["outcome"]
+)

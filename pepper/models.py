@@ -1,6 +1,7 @@
 """Every table, imported in one place so metadata is complete for Alembic and tests."""
 
 from pepper.auth.models import ApiClient
+from pepper.carriers.twilio.models import Call, CallerStats, CallerSubscriber, Subscriber
 from pepper.complaints.models import Complaint, ImportRun, PhoneNumber
 from pepper.db import Base
 from pepper.devices.models import Device
@@ -13,6 +14,9 @@ metadata = Base.metadata
 __all__ = [
     "AdminLabel",
     "ApiClient",
+    "Call",
+    "CallerStats",
+    "CallerSubscriber",
     "Complaint",
     "Device",
     "IdempotencyKey",
@@ -22,5 +26,6 @@ __all__ = [
     "Report",
     "ReportCategory",
     "ReputationCounter",
+    "Subscriber",
     "metadata",
 ]

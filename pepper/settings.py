@@ -73,6 +73,16 @@ class Settings(BaseSettings):
     breaker_reset_s: float = Field(default=5.0, gt=0, le=600)
     decision_cache_ttl_s: int = Field(default=3600, ge=0, le=7 * 86400)
 
+    # Twilio. Without an auth token the /twilio routes are not served at all (never
+    # "open when unconfigured"). The public base URL is what Twilio signs.
+    public_base_url: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_auth_token_previous: SecretStr | None = None
+    # Fallback URL routes, read from settings alone: {"+1twilio": "+1ring_to", ...}.
+    twilio_fallback_routes: dict[str, str] = Field(default_factory=dict)
+    challenge_timeout_s: int = Field(default=6, ge=2, le=30)
+    short_call_s: int = Field(default=10, ge=1, le=600)
+
     # Reputation and reports.
     reputation_half_life_days: float = Field(default=90.0, gt=0, le=3650)
     list_max_entries: int = Field(default=2000, ge=1, le=100_000)
@@ -92,6 +102,11 @@ class Settings(BaseSettings):
             raise ValueError("PEPPER_DATABASE_URL must be sqlite:/// or postgresql+psycopg://")
         if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("PEPPER_REDIS_URL must be a redis:// URL")
+        if self.public_base_url is not None:
+            base = self.public_base_url.rstrip("/")
+            if not base.startswith(("https://", "http://")):
+                raise ValueError("PEPPER_PUBLIC_BASE_URL must be an http(s):// URL")
+            object.__setattr__(self, "public_base_url", base)
         if self.env == "production":
             self._check_production()
         return self

@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from pepper import create_app
-from pepper.db import migrations
+from pepper.db import make_engine, migrations
 from pepper.runtime import Runtime
 from pepper.runtime import runtime as current_runtime
 from pepper.settings import Settings
@@ -95,6 +95,10 @@ def make_app(settings: Settings) -> Iterator[Callable[..., Flask]]:
     for application in built:
         with application.app_context():
             current_runtime().close()
+    # The test's own database, whatever the extra apps pointed at.
+    engine = make_engine(settings)
+    empty_tables(engine)
+    engine.dispose()
 
 
 @pytest.fixture

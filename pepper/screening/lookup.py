@@ -53,7 +53,7 @@ SELECT 'category', category, NULL, n, {_F}, {_F}, {_F}, 0, 0, 0, {_F}
 SIGNALS = text(_SIGNALS).bindparams(bindparam("keys", expanding=True))
 
 
-def device_by_token(connection: Connection, token: str) -> DeviceInfo:
+def device_by_token(connection: Connection, *, token: str) -> DeviceInfo:
     row = connection.execute(_DEVICE, {"token_hash": hash_token(token)}).first()
     if row is None:
         raise Unauthorized()

@@ -12,15 +12,18 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from pepper.devices.service import DeviceInfo
-from pepper.errors import Unauthorized
+from pepper.errors import PepperError
 from pepper.metrics import DECISIONS, FAIL_OPEN
 from pepper.numbers import InvalidNumber, normalize
 from pepper.runtime import Runtime
@@ -71,6 +74,12 @@ class Outcome:
     decision_id: str
     degraded: bool
     cache_ttl_s: int
+    call: CallFacts | None = None
+    signals: Signals | None = None
+
+
+# Finds who the call is for, inside the decision's connection (raises Unauthorized).
+Identify = Callable[[Connection], DeviceInfo]
 
 
 def degraded_decision(cause: str) -> Decision:
@@ -106,43 +115,56 @@ class Screener:
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pepper-screen")
 
     def screen(self, token: str, request: CallRequest) -> Outcome:
+        """Decide for a phone app, identified by its token."""
+        return self.decide_call(partial(device_by_token, token=token), request, route="screen")
+
+    def decide_call(self, identify: Identify, request: CallRequest, *, route: str) -> Outcome:
+        """Decide on a call for whoever ``identify`` finds (in the same connection).
+
+        The one decision path of the phone-app API and the carrier webhooks.
+        """
         started = time.monotonic()
         decision_id = uuid.uuid4().hex
         if not self.breaker.allow():
-            return self._degraded("breaker_open", decision_id)
-        future = self._pool.submit(self._lookup, token, request)
+            return self._degraded("breaker_open", decision_id, route)
+        future = self._pool.submit(self._lookup, identify, request)
         try:
             device, call, signals = future.result(timeout=self.deadline_s)
-        except (Unauthorized, InvalidNumber):
+        except (PepperError, InvalidNumber):
             # The database answered: these are the client's errors, not ours.
             self.breaker.success()
             raise
         except FutureTimeout:
             self.breaker.failure()
-            return self._degraded("deadline", decision_id)
+            return self._degraded("deadline", decision_id, route)
         except (SQLAlchemyError, OSError) as exc:
             self.breaker.failure()
-            return self._degraded(type(exc).__name__, decision_id)
+            return self._degraded(type(exc).__name__, decision_id, route)
+        except Exception:  # a failing scorer or a bug in a lookup: still no dropped call
+            log.exception("decision lookups failed")
+            return self._degraded("lookup_error", decision_id, route)
         self.breaker.success()
         try:
             decision = decide(call, device_facts(device), signals, self.policy)
         except Exception:  # a bug in the policy must not drop a call
             log.exception("decision policy failed")
-            return self._degraded("policy_error", decision_id)
+            return self._degraded("policy_error", decision_id, route)
         DECISIONS.labels(action=decision.action.value, rung=decision.rung).inc()
         if time.monotonic() - started > self.deadline_s:
             log.warning("decision answered after its deadline")
-        return Outcome(decision, decision_id, False, self.cache_ttl_s)
+        return Outcome(decision, decision_id, False, self.cache_ttl_s, call, signals)
 
-    def _degraded(self, cause: str, decision_id: str) -> Outcome:
-        FAIL_OPEN.labels(route="screen", cause=cause).inc()
+    def _degraded(self, cause: str, decision_id: str, route: str) -> Outcome:
+        FAIL_OPEN.labels(route=route, cause=cause).inc()
         DECISIONS.labels(action="allow", rung="degraded").inc()
         log.warning("screening degraded to allow", extra={"cause": cause})
         return Outcome(degraded_decision(cause), decision_id, True, 0)
 
-    def _lookup(self, token: str, request: CallRequest) -> tuple[DeviceInfo, CallFacts, Signals]:
+    def _lookup(
+        self, identify: Identify, request: CallRequest
+    ) -> tuple[DeviceInfo, CallFacts, Signals]:
         with self.runtime.engine.connect() as connection:
-            device = device_by_token(connection, token)
+            device = identify(connection)
             call = CallFacts(
                 number=normalize(request.number, device.default_region),
                 attestation=parse_attestation(request.verstat),

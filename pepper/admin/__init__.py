@@ -1,0 +1,1 @@
+"""Operator-facing routes and commands, behind admin tokens."""

@@ -1,0 +1,66 @@
+"""``/admin/subscribers``: admin-token routes for carrier subscribers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from pepper.auth.service import find_client
+from pepper.carriers.twilio import subscribers
+from pepper.carriers.twilio.service import MODES, SubscriberInfo
+from pepper.http.auth import bearer_token
+from pepper.runtime import runtime
+
+blp = Blueprint("admin", __name__, url_prefix="/admin", description="Operators")
+ADMIN_AUTH: list[dict[str, list[str]]] = [{"admin": []}]
+
+
+@blp.before_request
+def _admin_only() -> None:
+    """Admin tokens only: a device token is as good as none here (and vice versa)."""
+    token = bearer_token()
+    with runtime().uow() as uow:
+        find_client(uow.session, token, kind="admin")
+
+
+class SubscriberIn(Schema):
+    twilio_number = fields.String(required=True, validate=validate.Length(1, 40))
+    ring_to = fields.String(required=True, validate=validate.Length(1, 40))
+    mode = fields.String(load_default="block", validate=validate.OneOf(MODES))
+    device_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class SubscriberOut(Schema):
+    id = fields.Integer(required=True)
+    twilio_number = fields.String(required=True)
+    ring_to = fields.String(required=True)
+    mode = fields.String(required=True)
+    device_id = fields.Integer(allow_none=True)
+
+
+@blp.post("/subscribers")
+@blp.arguments(SubscriberIn)
+@blp.response(201, SubscriberOut)
+@blp.doc(security=ADMIN_AUTH)
+def create_subscriber(body: dict[str, Any]) -> SubscriberInfo:
+    rt = runtime()
+    with rt.uow() as uow:
+        return subscribers.add(uow, region=rt.settings.default_region, **body)
+
+
+@blp.get("/subscribers")
+@blp.response(200, SubscriberOut(many=True))
+@blp.doc(security=ADMIN_AUTH)
+def list_subscribers() -> list[SubscriberInfo]:
+    with runtime().uow() as uow:
+        return subscribers.all_subscribers(uow)
+
+
+@blp.delete("/subscribers/<int:subscriber_id>")
+@blp.response(204)
+@blp.doc(security=ADMIN_AUTH)
+def delete_subscriber(subscriber_id: int) -> None:
+    with runtime().uow() as uow:
+        subscribers.remove(uow, subscriber_id)

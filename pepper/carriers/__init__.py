@@ -1,0 +1,1 @@
+"""Carrier integrations: they reuse the one decision policy, never a second one."""
