@@ -25,3 +25,14 @@ BODY = {
 @app.post("/v1/screen")
 def screen():  # type: ignore[no-untyped-def]
     return jsonify(BODY)
+
+
+TWIML = (
+    '<?xml version="1.0" encoding="UTF-8"?><Response><Dial answerOnBridge="true"'
+    ' callerId="+12025550143" timeout="25"><Number>+14155550111</Number></Dial></Response>'
+)
+
+
+@app.post("/twilio/voice")
+def voice():  # type: ignore[no-untyped-def]
+    return app.response_class(TWIML, mimetype="text/xml")

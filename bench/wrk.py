@@ -1,0 +1,91 @@
+"""Shared plumbing of the HTTP benchmarks: gunicorn processes and wrk runs."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.support.server import REPO, free_port, wait_until_live
+
+BENCH = Path(__file__).parent
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+NO_LIMITS = {
+    "PEPPER_RATE_LIMIT_SCREEN": "1000000/minute",
+    "PEPPER_RATE_LIMIT_DEFAULT": "1000000/minute",
+    "PEPPER_RATE_LIMIT_PER_IP": "1000000/minute",
+}
+
+
+def machine() -> str:
+    return f"{os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}"
+
+
+def serve(app_path: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn with the shipped gunicorn.conf.py serving ``app_path``."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(GUNICORN), "-c", "gunicorn.conf.py", app_path],
+        cwd=REPO,
+        env={**os.environ, **env, "PEPPER_BIND": f"127.0.0.1:{port}",
+             "PEPPER_ACCESS_LOG": "/dev/null", "PEPPER_LOG_LEVEL": "ERROR"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    if app_path == "wsgi:app":
+        wait_until_live(base, process)
+    else:
+        time.sleep(2)
+    return process, base
+
+
+def run_wrk(base: str, script: str, seconds: int, env: dict[str, str]) -> dict[str, float]:
+    command = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", str(BENCH / script), base]
+    output = subprocess.run(
+        command, capture_output=True, text=True, check=True, env={**os.environ, **env}
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": rps,
+        "p50_ms": _ms(re.search(r"50%\s+([\d.]+\w+)", output).group(1)),  # type: ignore[union-attr]
+        "p99_ms": _ms(re.search(r"99%\s+([\d.]+\w+)", output).group(1)),  # type: ignore[union-attr]
+        "errors": float(non_2xx.group(1)) if non_2xx else 0.0,
+    }
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def compare(
+    apps: list[tuple[str, str]], script: str, seconds: int, env: dict[str, str],
+    lua_env: dict[str, str],
+) -> dict[str, dict[str, float]]:  # fmt: skip
+    """Serve each app in turn, warm it up, and load it the same way."""
+    results: dict[str, dict[str, float]] = {}
+    for name, app_path in apps:
+        process, base = serve(app_path, env)
+        try:
+            run_wrk(base, script, 2, lua_env)  # warm-up: connections and pools
+            results[name] = run_wrk(base, script, seconds, lua_env)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    return results
+
+
+def table(results: dict[str, dict[str, float]]) -> str:
+    lines = ["| endpoint | req/s | p50 ms | p99 ms | non-2xx |", "|---|---|---|---|---|"]
+    for name, r in results.items():
+        lines.append(
+            f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f}"
+            f" | {r['errors']:.0f} |"
+        )
+    return "\n".join(lines)
