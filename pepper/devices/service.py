@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, text
 
 from pepper.auth.models import ApiClient
-from pepper.auth.service import create_client, find_client
-from pepper.db import UnitOfWork
+from pepper.auth.service import create_client
+from pepper.auth.tokens import hash_token
+from pepper.db import UnitOfWork, UTCDateTime
 from pepper.devices.models import Device
 from pepper.errors import Unauthorized, Unprocessable
 from pepper.numbers import normalize
@@ -70,13 +71,29 @@ def register(uow: UnitOfWork, **fields: Any) -> tuple[DeviceInfo, str]:
     return info, token
 
 
-def device_for_token(uow: UnitOfWork, token: str) -> DeviceInfo:
-    """The device holding this token; raises Unauthorized for unknown or revoked ones."""
-    client = find_client(uow.session, token, kind="device")
-    device = uow.session.scalar(select(Device).where(Device.client_id == client.id))
-    if device is None:
+# One indexed lookup by the token's hash, in Core: it runs on every call decision.
+_BY_TOKEN = text(
+    "SELECT d.id, d.client_id, d.platform, d.app_version, d.os_version, d.device_model,"
+    " d.default_region, d.sensitivity, d.withheld_action, d.own_number, d.created_at"
+    " FROM api_clients c JOIN devices d ON d.client_id = c.id"
+    " WHERE c.token_hash = :token_hash AND c.kind = 'device' AND c.revoked_at IS NULL"
+).columns(created_at=UTCDateTime())
+
+
+def device_by_token(connection: Connection, *, token: str) -> DeviceInfo:
+    """The device holding this token; raises Unauthorized for unknown or revoked ones.
+
+    No per-process cache: a revocation is a committed row, so every server refuses the
+    token on its next request.
+    """
+    row = connection.execute(_BY_TOKEN, {"token_hash": hash_token(token)}).first()
+    if row is None:
         raise Unauthorized()
-    return _info(device)
+    return DeviceInfo(*row)
+
+
+def device_for_token(uow: UnitOfWork, token: str) -> DeviceInfo:
+    return device_by_token(uow.session.connection(), token=token)
 
 
 def update(uow: UnitOfWork, device_id: int, changes: dict[str, Any]) -> DeviceInfo:

@@ -17,9 +17,6 @@ class Pattern:
     prefix: str  # the number, or the prefix without its "*"
     is_prefix: bool
 
-    def matches(self, e164: str) -> bool:
-        return e164.startswith(self.prefix) if self.is_prefix else e164 == self.prefix
-
 
 def parse_pattern(raw: str, default_region: str) -> Pattern:
     """Read a list pattern; raises InvalidPattern (or InvalidNumber) for anything else."""

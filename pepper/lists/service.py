@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, select
 
 from pepper.db import UnitOfWork
 from pepper.errors import NotFound, TooMany
@@ -111,24 +110,3 @@ def remove(uow: UnitOfWork, *, device_id: int, kind: str, entry_id: int) -> None
     if not result.rowcount:  # type: ignore[attr-defined]
         raise NotFound("no such list entry")
     uow.commit()
-
-
-_MATCH = text(
-    "SELECT kind, pattern FROM list_entries WHERE device_id = :device_id"
-    " AND ((is_prefix = :no AND prefix = :e164) OR (is_prefix = :yes AND :e164 LIKE prefix || '%'))"
-    " ORDER BY is_prefix, length(prefix) DESC"
-)
-
-
-def match(session: Session, *, device_id: int, e164: str) -> tuple[str | None, str | None]:
-    """The most specific matching (allow pattern, block pattern) of a device's lists."""
-    allow: str | None = None
-    block: str | None = None
-    for kind, pattern in session.execute(
-        _MATCH, {"device_id": device_id, "e164": e164, "yes": True, "no": False}
-    ):
-        if kind == "allow" and allow is None:
-            allow = pattern
-        elif kind == "block" and block is None:
-            block = pattern
-    return allow, block

@@ -7,14 +7,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from pepper.db.dialect import fill_staging_table
 from pepper.numbers import NormalizedNumber
 from pepper.numbers.ranges import range_keys
 from pepper.reputation.core import Counters, Evidence, contribution
-from pepper.reputation.models import AdminLabel, ReportCategory, ReputationCounter
+from pepper.reputation.models import ReportCategory, ReputationCounter
 
 # One statement for every writer (reports, withdrawals, imports, on any host): the row
 # is decayed to the writer's clock and the delta added, inside the database, so two
@@ -140,23 +140,6 @@ def load_evidence(session: Session, number: NormalizedNumber) -> Evidence:
     return Evidence(
         number=counters.get(keys[0]) if keys else None, ranges=ranges, categories=categories
     )
-
-
-def match_admin_label(session: Session, e164: str) -> AdminLabel | None:
-    """The most specific operator label for a number: exact first, then longest prefix."""
-    query = (
-        select(AdminLabel)
-        .where(
-            or_(
-                (AdminLabel.prefix == e164) & AdminLabel.is_prefix.is_(False),
-                AdminLabel.is_prefix.is_(True)
-                & text("(:e164 LIKE admin_labels.prefix || '%')").bindparams(e164=e164),
-            )
-        )
-        .order_by(AdminLabel.is_prefix, AdminLabel.prefix.desc())
-        .limit(1)
-    )
-    return session.scalar(query)
 
 
 def add_complaints(

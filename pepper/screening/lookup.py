@@ -10,21 +10,10 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, bindparam, text
 
-from pepper.auth.tokens import hash_token
-from pepper.db import UTCDateTime
-from pepper.devices.service import DeviceInfo
-from pepper.errors import Unauthorized
 from pepper.numbers import NormalizedNumber
 from pepper.reputation.core import Counters, Evidence
 from pepper.reputation.storage import evidence_keys
 from pepper.screening.types import Action, AdminLabel
-
-_DEVICE = text(
-    "SELECT d.id, d.client_id, d.platform, d.app_version, d.os_version, d.device_model,"
-    " d.default_region, d.sensitivity, d.withheld_action, d.own_number, d.created_at"
-    " FROM api_clients c JOIN devices d ON d.client_id = c.id"
-    " WHERE c.token_hash = :token_hash AND c.kind = 'device' AND c.revoked_at IS NULL"
-).columns(created_at=UTCDateTime())
 
 # Every branch yields (src, key, label, specificity, spam_w, ham_w, complaint_w, spam_n,
 # ham_n, complaint_n, ref_epoch); specificity orders list and label matches (exact
@@ -51,13 +40,6 @@ SELECT 'category', category, NULL, n, {_F}, {_F}, {_F}, 0, 0, 0, {_F}
 
 
 SIGNALS = text(_SIGNALS).bindparams(bindparam("keys", expanding=True))
-
-
-def device_by_token(connection: Connection, *, token: str) -> DeviceInfo:
-    row = connection.execute(_DEVICE, {"token_hash": hash_token(token)}).first()
-    if row is None:
-        raise Unauthorized()
-    return DeviceInfo(*row)
 
 
 class Found:

@@ -22,14 +22,14 @@ from functools import partial
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from pepper.devices.service import DeviceInfo
+from pepper.devices.service import DeviceInfo, device_by_token
 from pepper.errors import PepperError
 from pepper.metrics import DECISIONS, FAIL_OPEN
 from pepper.numbers import InvalidNumber, normalize
 from pepper.runtime import Runtime
 from pepper.scoring import Scorer
 from pepper.screening.breaker import Breaker
-from pepper.screening.lookup import device_by_token, signals_for
+from pepper.screening.lookup import signals_for
 from pepper.screening.policy import android_flags, decide
 from pepper.screening.stir import parse_attestation
 from pepper.screening.types import (
