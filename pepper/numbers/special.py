@@ -19,6 +19,7 @@ ALWAYS_EMERGENCY: frozenset[str] = frozenset({"911", "112", "999", "988"})
 # six digits); the longer short codes of the other ten (AU, CN, IN, JP, ...) are read as
 # ordinary numbers, and 10-digit numbers never pay for the short-number lookups.
 SHORT_NUMBER_MAX_DIGITS = 6
+_SERVICE_CODE_MAX_DIGITS = 3
 
 
 def short_number(digits: str, region: str) -> NormalizedNumber | None:
@@ -30,11 +31,14 @@ def short_number(digits: str, region: str) -> NormalizedNumber | None:
         return None
     cost = shortnumberinfo.expected_cost_for_region(number, region)
     # A service number (311 city services, 611 carrier support, 711 relay for deaf and
-    # hard-of-hearing callers, ...) is never blocked. SMS short codes and premium-rate
-    # codes are short numbers too, but nothing that should get a free pass.
+    # hard-of-hearing callers, the European 116xxx helplines) is never blocked, so the
+    # pass is kept narrow: three digits or fewer, or free to call. SMS and premium-rate
+    # codes, and the US plan's catch-all of four-digit carrier codes, are short numbers
+    # but get no free pass a spoofer could borrow.
     service = (
         not emergency
         and cost != ShortNumberCost.PREMIUM_RATE
+        and (len(digits) <= _SERVICE_CODE_MAX_DIGITS or cost == ShortNumberCost.TOLL_FREE)
         and not shortnumberinfo.is_sms_service_for_region(number, region)
     )
     return NormalizedNumber(

@@ -212,6 +212,17 @@ def test_emergency_numbers_of_the_default_region_come_from_libphonenumber() -> N
     assert normalize("15", default_region="FR").emergency
 
 
+def test_a_free_helpline_of_the_default_region_is_a_service() -> None:
+    assert normalize("116123", default_region="GB").service
+
+
+def test_a_four_digit_carrier_code_is_short_but_gets_no_free_pass() -> None:
+    number = normalize("5487")
+
+    assert number.short_code
+    assert not number.never_block
+
+
 def test_an_sms_short_code_is_short_but_gets_no_free_pass() -> None:
     number = normalize("92225")
 
