@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # A value anyone can read in this file must never protect a production deployment.
@@ -87,6 +87,15 @@ class Settings(BaseSettings):
     reputation_half_life_days: float = Field(default=90.0, gt=0, le=3650)
     list_max_entries: int = Field(default=2000, ge=1, le=100_000)
     idempotency_retention_days: int = Field(default=35, ge=30, le=365)
+
+    @field_validator("default_region")
+    @classmethod
+    def _dialable_region(cls, value: str) -> str:
+        import phonenumbers
+
+        if value not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value} is not a region phone numbers can be dialled from")
+        return value
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -65,6 +65,7 @@ def test_a_complete_production_configuration_starts() -> None:
         ({"redis_url": "http://cache"}, "PEPPER_REDIS_URL"),
         ({"db_statement_timeout_ms": "soon"}, "PEPPER_DB_STATEMENT_TIMEOUT_MS"),
         ({"default_region": "usa"}, "PEPPER_DEFAULT_REGION"),
+        ({"default_region": "XX"}, "PEPPER_DEFAULT_REGION"),
         ({"env": "staging"}, "PEPPER_ENV"),
     ],
 )
