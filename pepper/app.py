@@ -14,13 +14,15 @@ from pepper.db.cli import db_cli
 from pepper.devices.views import blp as devices_blp
 from pepper.http import limits, problems
 from pepper.http.api import make_api
+from pepper.jobs.cli import worker_command
 from pepper.lists.views import blp as lists_blp
 from pepper.logs import configure_logging
+from pepper.model.cli import model_cli
+from pepper.model.serving import ModelScorer
 from pepper.reports.views import blp as reports_blp
 from pepper.reputation import ReputationParams
 from pepper.reputation.views import blp as numbers_blp
 from pepper.runtime import EXTENSION_KEY, Runtime
-from pepper.scoring import ReputationScorer
 from pepper.screening.service import Screener
 from pepper.screening.views import SCREENER_KEY
 from pepper.screening.views import blp as screening_blp
@@ -58,10 +60,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         # Without a token nothing could be verified: the webhooks are not served at all.
         app.register_blueprint(twilio_blp)
     reputation = ReputationParams(half_life_days=settings.reputation_half_life_days)
-    app.extensions[SCREENER_KEY] = Screener(rt, ReputationScorer(reputation))
+    app.extensions[SCREENER_KEY] = Screener(rt, ModelScorer(rt, reputation))
     limits.init_app(app, settings)
     app.cli.add_command(db_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(admin_cli)
     app.cli.add_command(subscribers_cli)
+    app.cli.add_command(model_cli)
+    app.cli.add_command(worker_command)
     return app

@@ -16,3 +16,7 @@ WEBHOOK_SIGNATURE_FAILURES = Counter(
 CARRIER_CALLS = Counter(
     "pepper_carrier_calls_total", "Carrier calls answered, by TwiML outcome", ["outcome"]
 )
+MODEL_SWAPS = Counter("pepper_model_swaps_total", "Times this process switched model versions")
+MODEL_LOAD_FAILURES = Counter(
+    "pepper_model_load_failures_total", "Model versions refused on load", ["reason"]
+)

@@ -5,13 +5,16 @@ from pepper.carriers.twilio.models import Call, CallerStats, CallerSubscriber, S
 from pepper.complaints.models import Complaint, ImportRun, PhoneNumber
 from pepper.db import Base
 from pepper.devices.models import Device
+from pepper.jobs.models import Job, JobLock
 from pepper.lists.models import ListEntry
+from pepper.model.models import ActiveModel, ModelVersion
 from pepper.reports.models import IdempotencyKey, Report
 from pepper.reputation.models import AdminLabel, ReportCategory, ReputationCounter
 
 metadata = Base.metadata
 
 __all__ = [
+    "ActiveModel",
     "AdminLabel",
     "ApiClient",
     "Call",
@@ -21,7 +24,10 @@ __all__ = [
     "Device",
     "IdempotencyKey",
     "ImportRun",
+    "Job",
+    "JobLock",
     "ListEntry",
+    "ModelVersion",
     "PhoneNumber",
     "Report",
     "ReportCategory",

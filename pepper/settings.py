@@ -83,6 +83,18 @@ class Settings(BaseSettings):
     challenge_timeout_s: int = Field(default=6, ge=2, le=30)
     short_call_s: int = Field(default=10, ge=1, le=600)
 
+    # The spam model: artifacts live in models_dir; every process re-reads the active
+    # pointer every model_poll_s seconds.
+    models_dir: Path = Path(__file__).resolve().parents[1] / "models"
+    model_poll_s: float = Field(default=5.0, gt=0, le=60)
+    ftc_data: Path = (
+        Path(__file__).resolve().parents[2]
+        / "shared"
+        / "data"
+        / "ftc-dnc"
+        / ("complaint_numbers_2025-10-28_to_2025-11-26.csv.gz")
+    )
+
     # Reputation and reports.
     reputation_half_life_days: float = Field(default=90.0, gt=0, le=3650)
     list_max_entries: int = Field(default=2000, ge=1, le=100_000)

@@ -11,6 +11,9 @@ from pepper.auth.service import find_client
 from pepper.carriers.twilio import subscribers
 from pepper.carriers.twilio.service import MODES, SubscriberInfo
 from pepper.http.auth import bearer_token
+from pepper.jobs import service as jobs
+from pepper.model import registry
+from pepper.model.jobs import enqueue_training
 from pepper.runtime import runtime
 
 blp = Blueprint("admin", __name__, url_prefix="/admin", description="Operators")
@@ -64,3 +67,46 @@ def list_subscribers() -> list[SubscriberInfo]:
 def delete_subscriber(subscriber_id: int) -> None:
     with runtime().uow() as uow:
         subscribers.remove(uow, subscriber_id)
+
+
+class TrainIn(Schema):
+    rows = fields.Integer(load_default=200_000, validate=validate.Range(1_000, 2_000_000))
+    seed = fields.Integer(load_default=1)
+    force = fields.Boolean(load_default=False)
+
+
+class JobOut(Schema):
+    id = fields.String(required=True)
+    kind = fields.String(required=True)
+    state = fields.String(required=True)
+    progress = fields.String(required=True)
+    params = fields.Dict(required=True)
+    result = fields.Dict(allow_none=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+
+
+@blp.post("/models/train")
+@blp.arguments(TrainIn)
+@blp.response(202, JobOut)
+@blp.doc(security=ADMIN_AUTH)
+def train_model(body: dict[str, Any]) -> Any:
+    """Start a training job; while one runs anywhere, this returns that job."""
+    job, _ = enqueue_training(runtime(), **body)
+    return job
+
+
+@blp.get("/jobs/<job_id>")
+@blp.response(200, JobOut)
+@blp.doc(security=ADMIN_AUTH)
+def get_job(job_id: str) -> Any:
+    return jobs.get(runtime().uow, job_id)
+
+
+@blp.post("/models/<version>/activate")
+@blp.response(204)
+@blp.doc(security=ADMIN_AUTH)
+def activate_model(version: str) -> None:
+    """Roll every server forward or back to this version."""
+    with runtime().uow() as uow:
+        registry.activate(uow, version)

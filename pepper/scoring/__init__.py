@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from pepper.model.features import CallerPattern
 from pepper.reputation import Evidence, ReputationParams, score_reputation
 from pepper.screening.types import CallFacts, Score
 
@@ -17,7 +18,16 @@ class Scorer(Protocol):
     @property
     def version(self) -> str: ...
 
-    def score(self, call: CallFacts, evidence: Evidence, now_epoch: float) -> Score: ...
+    def score(
+        self,
+        call: CallFacts,
+        evidence: Evidence,
+        now_epoch: float,
+        pattern: CallerPattern | None = None,
+    ) -> Score: ...
+
+    def refresh(self) -> None:
+        """Pick up a newly activated version, if the scorer has versions."""
 
 
 @dataclass(frozen=True)
@@ -25,5 +35,14 @@ class ReputationScorer:
     params: ReputationParams
     version: str = "reputation-v1"
 
-    def score(self, call: CallFacts, evidence: Evidence, now_epoch: float) -> Score:
+    def score(
+        self,
+        call: CallFacts,
+        evidence: Evidence,
+        now_epoch: float,
+        pattern: CallerPattern | None = None,
+    ) -> Score:
         return score_reputation(evidence, now_epoch, self.params, version=self.version)
+
+    def refresh(self) -> None:
+        """The reputation model has no versions to follow."""

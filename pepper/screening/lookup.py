@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, bindparam, text
 
+from pepper.model.features import CallerPattern
 from pepper.numbers import NormalizedNumber
 from pepper.reputation.core import Counters, Evidence
 from pepper.reputation.storage import evidence_keys
@@ -36,6 +37,14 @@ SELECT 'counter', key, NULL, 0, spam_w, ham_w, complaint_w, spam_n, ham_n, compl
 UNION ALL
 SELECT 'category', category, NULL, n, {_F}, {_F}, {_F}, 0, 0, 0, {_F}
   FROM report_categories WHERE e164 = :e164 AND n > 0
+UNION ALL
+SELECT 'pattern', caller, NULL, calls, first_epoch, last_epoch, {_F}, subscribers, finished,
+       answered, {_F}
+  FROM caller_stats WHERE caller = :e164
+UNION ALL
+SELECT 'pattern2', caller, NULL, short_calls, {_F}, {_F}, {_F}, challenge_passed,
+       challenge_failed, 0, {_F}
+  FROM caller_stats WHERE caller = :e164
 """  # noqa: S608 - constants only; every value is a bound parameter
 
 
@@ -45,13 +54,14 @@ SIGNALS = text(_SIGNALS).bindparams(bindparam("keys", expanding=True))
 class Found:
     """The caller's signals as read: list matches, an operator label, the evidence."""
 
-    __slots__ = ("admin_label", "evidence", "personal_allow", "personal_block")
+    __slots__ = ("admin_label", "evidence", "pattern", "personal_allow", "personal_block")
 
     def __init__(self) -> None:
         self.personal_allow: str | None = None
         self.personal_block: str | None = None
         self.admin_label: AdminLabel | None = None
         self.evidence = Evidence(number=None, ranges=())
+        self.pattern: CallerPattern | None = None
 
 
 def signals_for(connection: Connection, device_id: int, number: NormalizedNumber) -> Found:
@@ -66,14 +76,25 @@ def signals_for(connection: Connection, device_id: int, number: NormalizedNumber
     best: dict[str, int] = {}
     counters: dict[str, Counters] = {}
     categories: dict[str, int] = {}
+    pattern: dict[str, tuple[float, ...]] = {}
     for src, key, label, n, *weights in rows:
         if src == "counter":
             counters[key] = Counters(*weights)
         elif src == "category":
             categories[key] = n
+        elif src.startswith("pattern"):
+            pattern[src] = (float(n), *(float(w) for w in weights))
         elif n > best.get(src[:5], -1):
             best[src[:5]] = n
             _keep_match(found, src, key, label)
+    if len(pattern) == 2:
+        calls, first, last, _, subscribers, finished, answered, _ = pattern["pattern"]
+        short, _, _, _, passed, failed, _, _ = pattern["pattern2"]
+        found.pattern = CallerPattern(
+            calls=int(calls), subscribers=int(subscribers), finished=int(finished),
+            answered=int(answered), short_calls=int(short), challenge_passed=int(passed),
+            challenge_failed=int(failed), first_epoch=float(first), last_epoch=float(last),
+        )  # fmt: skip
     found.evidence = Evidence(
         number=counters.get(keys[0]),
         ranges=tuple((k[2:], counters[k]) for k in keys[1:] if k in counters),

@@ -177,7 +177,7 @@ class Screener:
             found = signals_for(connection, device.id, number)
         score = None
         if not number.withheld:
-            score = self.scorer.score(call, found.evidence, time.time())
+            score = self.scorer.score(call, found.evidence, time.time(), found.pattern)
         signals = Signals(
             personal_allow=found.personal_allow,
             personal_block=found.personal_block,

@@ -1,0 +1,1 @@
+"""Background jobs: RQ on Redis in production, a thread in the embedded default."""

@@ -1,0 +1,1 @@
+"""The spam model: features, artifacts, the registry, training and evaluation."""

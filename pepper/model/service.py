@@ -1,0 +1,88 @@
+"""Train, register, compare and activate model versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sklearn
+
+from pepper.db import utcnow
+from pepper.errors import NotFound
+from pepper.model import artifacts, registry
+from pepper.model.features import FEATURE_NAMES
+from pepper.model.training import Progress, score_for_comparison, train
+
+
+@dataclass(frozen=True, slots=True)
+class TrainOutcome:
+    version: str
+    activated: bool
+    reason: str
+    metrics: dict[str, Any]
+
+
+def train_and_register(
+    uow_factory: Any,
+    *,
+    models_dir: Path,
+    rows: int,
+    seed: int,
+    ftc_path: Path | None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> TrainOutcome:
+    """Train a version, store it, and activate it if it beats the active one (or forced)."""
+    trained = train(rows=rows, seed=seed, ftc_path=ftc_path, progress=progress)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    staging = models_dir / f".training-{utcnow():%Y%m%d%H%M%S%f}.skops"
+    sha = artifacts.save(trained.pipeline, staging)
+    version = registry.new_version_name(sha)
+    artifact = f"{version}.skops"
+    staging.rename(models_dir / artifact)  # the final name appears only when complete
+    info = registry.VersionInfo(
+        version=version,
+        artifact=artifact,
+        sha256=sha,
+        sklearn_version=sklearn.__version__,
+        features=FEATURE_NAMES,
+        training=trained.training,
+        metrics=trained.metrics,
+        created_at=utcnow(),
+        active=False,
+    )
+    with uow_factory() as uow:
+        registry.register(uow, info)
+    activated, reason = _maybe_activate(uow_factory, version, trained.metrics, force)
+    return TrainOutcome(version, activated, reason, trained.metrics)
+
+
+def _maybe_activate(
+    uow_factory: Any, version: str, metrics: dict[str, Any], force: bool
+) -> tuple[bool, str]:
+    with uow_factory() as uow:
+        try:
+            current = registry.get(uow)
+        except NotFound:
+            current = None
+        if force:
+            reason = "forced by an admin"
+        elif current is None:
+            reason = "no model was active"
+        else:
+            mine, theirs = score_for_comparison(metrics), score_for_comparison(current.metrics)
+            if mine <= theirs:
+                return False, f"not better than {current.version} ({mine:.4f} <= {theirs:.4f})"
+            reason = f"beats {current.version} ({mine:.4f} > {theirs:.4f})"
+        registry.activate(uow, version)
+    return True, reason
+
+
+def load_version(models_dir: Path, info: registry.VersionInfo) -> Any:
+    """The version's pipeline, refused unless hash and library version match."""
+    return artifacts.load(
+        models_dir / info.artifact,
+        expected_sha256=info.sha256,
+        expected_sklearn_version=info.sklearn_version,
+    )

@@ -1,0 +1,117 @@
+"""Training the spam model: data, estimator, evaluation, all from one seed.
+
+The estimator is a standardized logistic regression. It is chosen for what serving
+needs: it minimizes log-loss, so its probabilities come out calibrated without a
+separate calibrator (the evaluation reports the reliability table to check it); its
+scoring folds into one dot product (~1 µs against ~80 µs for predict_proba on a row,
+BASELINES.md) that is exactly reproducible; and each feature's weight × value is the
+explanation shown to users. It trains on a million rows in seconds on two cores.
+Gradient-boosted trees would rank somewhat better through feature interactions, at
+~700 µs per scored call and with a calibration step of their own.
+
+Data (this version): the call-traffic SIMULATION (pepper.model.simulate), because real
+legitimate traffic is not available offline; the real FTC data is used for the honest
+time-split evaluation (pepper.model.ftc_split), never mixed into the simulation.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from pepper.model import ftc_split
+from pepper.model.evaluation import metrics
+from pepper.model.features import FEATURE_NAMES, extract
+from pepper.model.simulate import simulate
+
+Progress = Callable[[str], None]
+SIMULATION_START = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
+
+
+def make_pipeline(seed: int) -> Pipeline:
+    return Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("model", LogisticRegression(C=1.0, max_iter=1000, random_state=seed)),
+        ]
+    )
+
+
+def simulated_dataset(
+    rows: int, seed: int, progress: Progress | None = None
+) -> tuple[NDArray[np.float64], NDArray[np.int_]]:
+    X = np.empty((rows, len(FEATURE_NAMES)), dtype=float)
+    y = np.empty(rows, dtype=int)
+    step = max(rows // 10, 1)
+    for i, call in enumerate(simulate(rows, seed=seed, start_epoch=SIMULATION_START)):
+        X[i] = extract(call.inputs)
+        y[i] = call.label
+        if progress and (i + 1) % step == 0:
+            progress(f"simulated {i + 1:,} / {rows:,} calls")
+    return X, y
+
+
+@dataclass
+class Trained:
+    pipeline: Pipeline
+    metrics: dict[str, Any]
+    training: dict[str, Any] = field(default_factory=dict)
+
+
+def train(
+    *,
+    rows: int,
+    seed: int,
+    ftc_path: Path | None,
+    cutoff: Any = ftc_split.DEFAULT_CUTOFF,
+    progress: Progress | None = None,
+) -> Trained:
+    """Simulate, fit, and evaluate on a simulated holdout and the FTC time split."""
+    say = progress or (lambda _: None)
+    started = time.perf_counter()
+    X, y = simulated_dataset(rows, seed, progress)
+    rng = np.random.default_rng(seed)
+    holdout = rng.random(rows) < 0.2
+    say(f"fitting on {int((~holdout).sum()):,} rows")
+    pipeline = make_pipeline(seed).fit(X[~holdout], y[~holdout])
+    result: dict[str, Any] = {
+        "simulated_holdout": metrics(y[holdout], pipeline.predict_proba(X[holdout])[:, 1])
+    }
+    if ftc_path is not None and ftc_path.exists():
+        say(f"evaluating on the FTC time split at {cutoff}")
+        split = ftc_split.build(ftc_path, cutoff=cutoff, seed=seed)
+        result["ftc_time_split"] = {
+            "cutoff": split.cutoff.isoformat(),
+            "history_complaints": split.history_complaints,
+            "model": metrics(split.y, pipeline.predict_proba(split.X)[:, 1]),
+            "baseline_previously_reported": metrics(split.y, split.previously_reported),
+        }
+    training = {
+        "data": "simulation (pepper.model.simulate)",
+        "rows": rows,
+        "seed": seed,
+        "simulation_window_start": datetime.fromtimestamp(SIMULATION_START, UTC).isoformat(),
+        "ftc_cutoff": str(cutoff) if ftc_path is not None else None,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    say(f"trained in {training['seconds']} s")
+    return Trained(pipeline=pipeline, metrics=result, training=training)
+
+
+def score_for_comparison(metrics_: dict[str, Any]) -> float:
+    """The figure a candidate must beat the active model on: FTC time-split PR AUC,
+    or the simulated holdout's when the FTC data is absent."""
+    ftc = metrics_.get("ftc_time_split")
+    if ftc:
+        return float(ftc["model"]["pr_auc"])
+    return float(metrics_["simulated_holdout"]["pr_auc"])
