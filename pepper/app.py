@@ -17,7 +17,7 @@ from pepper.http.api import make_api
 from pepper.jobs.cli import worker_command
 from pepper.lists.views import blp as lists_blp
 from pepper.logs import configure_logging
-from pepper.model.cli import model_cli
+from pepper.model.cli import model_cli, simulate_command
 from pepper.model.serving import ModelScorer
 from pepper.reports.views import blp as reports_blp
 from pepper.reputation import ReputationParams
@@ -67,5 +67,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.cli.add_command(admin_cli)
     app.cli.add_command(subscribers_cli)
     app.cli.add_command(model_cli)
+    app.cli.add_command(simulate_command)
     app.cli.add_command(worker_command)
     return app

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 from flask.cli import AppGroup
 
 from pepper.errors import PepperError
 from pepper.model import registry
-from pepper.model.service import train_and_register
+from pepper.model.artifacts import ArtifactRefused
+from pepper.model.features import FEATURE_NAMES, extract
+from pepper.model.service import export_default, install_default, train_and_register
+from pepper.model.simulate import ASSUMPTIONS, simulate
+from pepper.model.training import SIMULATION_START
 from pepper.runtime import runtime
 
 model_cli = AppGroup("model", help="The spam model: versions, training, rollout.")
@@ -77,3 +82,46 @@ def activate_command(version: str) -> None:
     except PepperError as exc:
         raise click.ClickException(exc.detail) from None
     click.echo(f"{version} is active")
+
+
+@model_cli.command("export-default")
+@click.argument("version")
+def export_default_command(version: str) -> None:
+    """Make VERSION the model a fresh install starts with (writes models/default.json)."""
+    rt = runtime()
+    try:
+        path = export_default(rt.uow, rt.settings.models_dir, version)
+    except PepperError as exc:
+        raise click.ClickException(exc.detail) from None
+    click.echo(f"{version} is the default model ({path})")
+
+
+@model_cli.command("install-default")
+def install_default_command() -> None:
+    """Register the shipped default model; activate it if no model is active."""
+    rt = runtime()
+    try:
+        installed = install_default(rt.uow, rt.settings.models_dir)
+    except ArtifactRefused as exc:
+        raise click.ClickException(f"the shipped default model was refused: {exc.reason}") from None
+    click.echo(
+        f"installed default model {installed}" if installed else "default model: nothing to do"
+    )
+
+
+@click.command("simulate")
+@click.option("--calls", default=10_000, show_default=True)
+@click.option("--seed", default=1, show_default=True)
+@click.option("--out", type=click.File("w"), default="-", help="JSON lines (default: stdout)")
+def simulate_command(calls: int, seed: int, out: Any) -> None:
+    """Write SIMULATED calls (features, label, campaign) as JSON lines.
+
+    A simulation for development and benchmarks; its assumptions are printed first.
+    """
+    click.echo(ASSUMPTIONS, err=True)
+    for call in simulate(calls, seed=seed, start_epoch=SIMULATION_START):
+        row = dict(zip(FEATURE_NAMES, extract(call.inputs), strict=True))
+        out.write(
+            json.dumps({"simulated": True, "label": call.label, "campaign": call.campaign, **row})
+            + "\\n"
+        )

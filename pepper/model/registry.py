@@ -55,6 +55,10 @@ def register(uow: UnitOfWork, info: VersionInfo) -> None:
     uow.commit()
 
 
+def version_exists(uow: UnitOfWork, version: str) -> bool:
+    return uow.session.get(ModelVersion, version) is not None
+
+
 def active_version(uow: UnitOfWork) -> str | None:
     return uow.session.scalar(select(ActiveModel.version).where(ActiveModel.id == 1))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,3 +87,57 @@ def load_version(models_dir: Path, info: registry.VersionInfo) -> Any:
         expected_sha256=info.sha256,
         expected_sklearn_version=info.sklearn_version,
     )
+
+
+DEFAULT_MANIFEST = "default.json"
+
+
+def export_default(uow_factory: Any, models_dir: Path, version: str) -> Path:
+    """Make ``version`` the model a fresh install starts with (models/default.json)."""
+    with uow_factory() as uow:
+        info = registry.get(uow, version)
+    manifest = {
+        "version": info.version,
+        "artifact": info.artifact,
+        "sha256": info.sha256,
+        "sklearn_version": info.sklearn_version,
+        "features": list(info.features),
+        "training": info.training,
+        "metrics": info.metrics,
+    }
+    path = models_dir / DEFAULT_MANIFEST
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+    return path
+
+
+def install_default(uow_factory: Any, models_dir: Path) -> str | None:
+    """Register the shipped default model and activate it if nothing is active.
+
+    Returns the version installed, or None when there is no default or it was already
+    registered. The artifact is checked (hash, library version) before it is trusted.
+    """
+    path = models_dir / DEFAULT_MANIFEST
+    if not path.exists():
+        return None
+    manifest = json.loads(path.read_text())
+    artifacts.load(
+        models_dir / manifest["artifact"],
+        expected_sha256=manifest["sha256"],
+        expected_sklearn_version=manifest["sklearn_version"],
+    )
+    with uow_factory() as uow:
+        if registry.version_exists(uow, manifest["version"]):
+            return None
+        registry.register(
+            uow,
+            registry.VersionInfo(
+                version=manifest["version"], artifact=manifest["artifact"],
+                sha256=manifest["sha256"], sklearn_version=manifest["sklearn_version"],
+                features=tuple(manifest["features"]), training=manifest["training"],
+                metrics=manifest["metrics"], created_at=utcnow(), active=False,
+            ),
+        )  # fmt: skip
+    with uow_factory() as uow:
+        if registry.active_version(uow) is None:
+            registry.activate(uow, manifest["version"])
+    return str(manifest["version"])

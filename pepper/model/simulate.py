@@ -26,9 +26,10 @@ from __future__ import annotations
 import bisect
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import MappingProxyType
 
 from pepper.model.features import CallerPattern, FeatureInputs
 from pepper.numbers import NormalizedNumber, normalize, range_keys
@@ -77,7 +78,7 @@ Assumptions of the Pepper call-traffic SIMULATION (pepper.model.simulate), with 
    spoofed numbers must be clearable by "not spam" reports).
 8. Numbers: legitimate and campaign numbers are valid NANP numbers from about 60 US and
    Canadian area codes; 2% of legitimate people have UK mobile numbers; 25% of
-   businesses call from toll-free numbers; 12% of legitimate calls come from a number
+   businesses call from toll-free numbers; 10% of legitimate calls come from a number
    never seen before or after (a courier, a clinic). 60% of legitimate people and 90%
    of businesses were known before the start, with earlier calls to our subscribers.
    Source: our assumptions.
@@ -141,7 +142,7 @@ _BUSINESS = _Behaviour(0.50, 0.20, 0.70, 0.05, 0.003, 0.001)
 _FINISHED = 0.97
 _CLEARING_REPORT = 0.15
 _REUSE = 0.05
-_ONE_OFF = 0.12
+_ONE_OFF = 0.10
 _BUSINESS_CALLS = 0.25
 
 # Calls per UTC hour, relative: US daytime is about 13:00 to 03:00 UTC.
@@ -150,7 +151,8 @@ _HOURLY = (
     0.70, 0.90, 1.00, 1.00, 1.00, 1.00, 1.00, 1.00, 1.00, 1.00, 0.95, 0.85,
 )  # fmt: skip
 _WEEKEND = 0.6
-_NO_EVIDENCE = Evidence(number=None, ranges=())
+_NO_CATEGORIES: Mapping[str, int] = MappingProxyType({})  # passed: skips a default factory
+_NO_EVIDENCE = Evidence(number=None, ranges=(), categories=_NO_CATEGORIES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +286,7 @@ class _World:
         self.sub_carrier = [rng.random() < CARRIER_SHARE for _ in range(n_subscribers)]
         self.sub_challenge = [c and rng.random() < 0.3 for c in self.sub_carrier]
         self.sub_device_age = [rng.expovariate(1 / 200) for _ in range(n_subscribers)]
-        self.people = [self._person() for _ in range(max(100, n_calls // 15))]
+        self.people = [self._person() for _ in range(max(100, n_calls // 20))]
         self.businesses = [self._business() for _ in range(max(10, n_calls // 2000))]
         self.campaigns = [self._campaign(i) for i in range(max(4, n_calls // 10_000))]
         self._seed_history()
@@ -489,7 +491,8 @@ class _World:
     ) -> SimulatedCall:
         """The call as our database sees it before it; then its consequences."""
         random, rows = self.random, self.rows
-        number, keys = self._number(e164)
+        cached = self.numbers.get(e164)
+        number, keys = cached if cached is not None else self._number(e164)
         carrier = self.sub_carrier[callee]
         own = rows.get(e164)
         found = [(k, row.counters()) for k in keys if (row := rows.get(k)) is not None]
@@ -498,7 +501,7 @@ class _World:
         inputs = FeatureInputs(
             number=number,
             evidence=(
-                Evidence(own.counters() if own else None, ranges) if own or ranges
+                Evidence(own.counters() if own else None, ranges, _NO_CATEGORIES) if own or ranges
                 else _NO_EVIDENCE
             ),
             pattern=pattern.view() if pattern else None,

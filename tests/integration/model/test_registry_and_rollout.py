@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,42 @@ def test_concurrent_train_requests_give_one_job(
         assert finished.state == "succeeded", finished.result
         assert finished.result is not None
         assert finished.result["activated"] is True
+
+
+def test_a_shipped_default_model_is_installed_once_and_activated_on_a_fresh_database(
+    model_app: Flask,
+) -> None:
+    from pepper.model.service import export_default, install_default
+    from pepper.runtime import runtime
+
+    with model_app.app_context():
+        rt = runtime()
+        version = train(rt, seed=5)
+        export_default(rt.uow, rt.settings.models_dir, version)
+        # A fresh install: the registry is empty, the files are there.
+        from pepper.model.models import ActiveModel, ModelVersion
+
+        with rt.uow() as uow:
+            uow.session.query(ActiveModel).delete()
+            uow.session.query(ModelVersion).delete()
+            uow.commit()
+        assert install_default(rt.uow, rt.settings.models_dir) == version
+        assert install_default(rt.uow, rt.settings.models_dir) is None
+        with rt.uow() as uow:
+            assert registry.active_version(uow) == version
+
+
+def test_a_version_trained_under_another_scikit_learn_is_refused(model_app: Flask) -> None:
+    from pepper.model.artifacts import ArtifactRefused
+    from pepper.model.service import load_version
+    from pepper.runtime import runtime
+
+    with model_app.app_context():
+        rt = runtime()
+        version = train(rt, seed=6)
+        with rt.uow() as uow:
+            info = registry.get(uow, version)
+    other = replace(info, sklearn_version="0.24.2")
+    with pytest.raises(ArtifactRefused) as refused:
+        load_version(rt.settings.models_dir, other)
+    assert refused.value.reason == "sklearn_version_mismatch"
