@@ -158,11 +158,14 @@ class ModelScorer:
 def _top(loaded: Loaded, features: list[float]) -> list[tuple[str, float]]:
     """The (at most two) features that pushed this call's score up the most."""
     model = loaded.model
+    # Absence is not a reason a user can act on: missing indicators, and features at 0
+    # because their group is missing, never explain a score.
     pushes = [
         (w * (x - m), name, x)
         for name, w, x, m in zip(
             model.feature_names, model.weights, features, loaded.means, strict=True
         )
+        if x != 0.0 and not name.endswith("_missing")
     ]
     pushes.sort(reverse=True)
     return [(name, x) for push, name, x in pushes[:2] if push > 0.25]
