@@ -2,6 +2,10 @@
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from pepper.auth.models import ApiClient
+from pepper.runtime import Runtime
 
 PROBLEM_KEYS = {"type", "title", "status", "code"}
 
@@ -42,3 +46,13 @@ def test_the_openapi_document_is_served(client: FlaskClient) -> None:
     assert response.status_code == 200
     assert response.json is not None
     assert response.json["openapi"].startswith("3.")
+
+
+def test_an_oversized_body_is_a_413_problem_and_nothing_is_stored(
+    client: FlaskClient, runtime: Runtime
+) -> None:
+    body = b'{"platform": "android", "app_version": "' + b"x" * 100_000 + b'"}'
+    response = client.post("/v1/devices", data=body, headers={"Content-Type": "application/json"})
+    assert_problem(response, 413)
+    with runtime.uow() as uow:
+        assert uow.session.scalars(select(ApiClient)).all() == []
