@@ -2,8 +2,10 @@
 
 `extract(inputs)` turns what is known about one call into `len(FEATURE_NAMES)` finite
 floats, in the fixed order of FEATURE_NAMES. It is pure (no I/O, no clock: `now_epoch`
-is an input) and costs a few microseconds, so serving can call it inside the webhook's
+is an input) and costs about 1 to 15 µs, so serving can call it well inside the webhook's
 deadline, and training calls the very same function on simulated or replayed calls.
+There are 40 features: every signal the spam model is meant to see, one-hot groups in
+full and one `*_missing` indicator per group that can be absent.
 
 Missing signals are explicit. Each group that can be missing has a `*_missing` feature
 that is 1.0 when it is, and the group's other values are then 0.0; a 0.0 alone never
@@ -29,7 +31,9 @@ the number's own reputation, decayed to now_epoch
                              weights
   number_reports_log         log1p(count of reports and complaints ever)
   number_missing             no row for the number
-the best range's reputation: the other numbers of the range, decayed to now_epoch
+the best range's reputation: the other numbers of the range, decayed to now_epoch; the
+best range is the one pepper.reputation would lean on (most neighbour spam evidence,
+scaled by its range weights, so a thousands-block counts three times an exchange)
   range_spam_log, range_not_spam_log, range_complaints_log, range_reports_log
                              as above, for the range's events minus the number's own
   range_missing              no range row
@@ -40,7 +44,7 @@ call pattern from the carrier's webhooks (CallerStats)
   pattern_challenge_pass_share, pattern_challenge_fail_share
                              challenges passed / failed, as shares of all calls
   pattern_missing            no carrier data for the caller
-  pattern_short_share        finished calls that were answered and very short
+  pattern_short_share        finished calls that completed within seconds
   pattern_answer_share       finished calls that were answered
   pattern_outcomes_missing   no finished call yet (or no pattern): the two shares above
                              have no denominator

@@ -41,8 +41,8 @@ CARRIER_SHARE = 0.5  # subscribers screened by the carrier webhooks; the rest us
 
 ASSUMPTIONS = """\
 Assumptions of the Pepper call-traffic SIMULATION (pepper.model.simulate), with sources:
-1. Spam share: 30% of calls are robocalls/spam. Source: our own choice, a round figure
-   of the order industry robocall reports give for unwanted calls; not measured by us.
+1. Spam share: 30% of calls are robocalls/spam. Source: the issue that asked for this
+   simulation; our assumption, not a measurement.
 2. Campaigns rotate many numbers inside 1-3 NANP exchanges (NPA-NXX) and use each for a
    few calls; about half of their calls spoof a number in the callee's own exchange
    ("neighbour spoofing"), the rest come from the home exchanges, which already had 3 or
@@ -51,8 +51,8 @@ Assumptions of the Pepper call-traffic SIMULATION (pepper.model.simulate), with 
    complained about before, while ~half fall in exchanges with >= 3 earlier complaints.
    Campaigns reuse an earlier number for 5% of rotations to match the first figure.
 3. Some campaigns use toll-free numbers (5%) or foreign mobile numbers in "one ring"
-   style (3%, +222 / +232). Source: our assumption, after regulators' public warnings
-   about one-ring scams; the shares are not measured.
+   style (3%, +222 / +232). Source: our assumption, after the FCC's consumer warnings
+   about "one ring" scam calls from abroad; the shares are not measured.
 4. Robocalls reach many distinct people, are answered 22% of the time and 80% of the
    answered ones are hung up within seconds; in the press-a-key challenge 2% pass and
    25% fail (the rest hang up). Legitimate people call 1-3 people they know, are
@@ -76,12 +76,12 @@ Assumptions of the Pepper call-traffic SIMULATION (pepper.model.simulate), with 
    15% of the time. Campaigns spoofing an exchange also hit real numbers by chance.
    Source: the issue (spoofed-innocent cases) and PRODUCTION.md (report-bombing and
    spoofed numbers must be clearable by "not spam" reports).
-8. Numbers: legitimate and campaign numbers are valid NANP numbers from about 60 US and
+8. Numbers: legitimate and campaign numbers are valid NANP numbers from 68 US and
    Canadian area codes; 2% of legitimate people have UK mobile numbers; 25% of
    businesses call from toll-free numbers; 10% of legitimate calls come from a number
    never seen before or after (a courier, a clinic). 60% of legitimate people and 90%
-   of businesses were known before the start, with earlier calls to our subscribers.
-   Source: our assumptions.
+   of businesses were known before the start, 70% of those with earlier calls to our
+   carrier subscribers. Source: our assumptions.
 9. Half the subscribers are screened by the carrier webhooks (their calls update the
    caller's call pattern, 30% of them use the press-a-key challenge), half by the phone
    app. 97% of carrier calls report a final status. Source: our assumptions.
