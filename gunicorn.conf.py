@@ -2,6 +2,8 @@
 
 import multiprocessing
 import os
+import shutil
+import tempfile
 
 bind = os.environ.get("PEPPER_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("PEPPER_WORKERS", str(multiprocessing.cpu_count() * 2 + 1)))
@@ -20,7 +22,35 @@ max_requests_jitter = max_requests // 10
 # with signals and do not want a socket in a home directory that may not exist.
 control_socket_disable = True
 
+# Prometheus multiprocess mode: every worker writes its samples under this directory and
+# /metrics merges them. Emptied at each start so a restart does not resurrect old counts.
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(
+    prefix="pepper-metrics-"
+)
+shutil.rmtree(_metrics_dir, ignore_errors=True)
+os.makedirs(_metrics_dir, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+raw_env = [f"PROMETHEUS_MULTIPROC_DIR={_metrics_dir}"]
+
 accesslog = os.environ.get("PEPPER_ACCESS_LOG", "-")
 # %(U)s is the path without the query string: query strings may carry phone numbers.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}i)s'
 errorlog = "-"
+
+
+def worker_abort(worker):  # type: ignore[no-untyped-def]
+    """A worker killed for timing out never reaches Sentry by itself: report it."""
+    try:
+        import sentry_sdk
+
+        sentry_sdk.capture_message("gunicorn worker timeout: aborted", level="error")
+        sentry_sdk.flush(timeout=2)
+    except Exception:  # noqa: S110 - reporting must never stop the abort
+        pass
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    """Forget a dead worker's live gauges (its counters stay counted)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -12,7 +12,9 @@ from pepper.carriers.twilio.views import blp as twilio_blp
 from pepper.complaints.cli import import_cli
 from pepper.db.cli import db_cli
 from pepper.devices.views import blp as devices_blp
-from pepper.http import limits, problems
+from pepper.diagnostics.metrics_view import blueprint as metrics_blueprint
+from pepper.diagnostics.sentry import init_sentry
+from pepper.http import limits, observe, problems
 from pepper.http.api import make_api
 from pepper.jobs.cli import worker_command
 from pepper.lists.views import blp as lists_blp
@@ -49,9 +51,11 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     rt = Runtime.build(settings)
     app.extensions[EXTENSION_KEY] = rt
+    observe.init_app(app)
     problems.init_app(app)
     api = make_api(app)
     health.init_app(app)
+    app.register_blueprint(metrics_blueprint)
     for blueprint in (
         devices_blp, screening_blp, reports_blp, lists_blp, numbers_blp, admin_blp
     ):  # fmt: skip
@@ -60,7 +64,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         # Without a token nothing could be verified: the webhooks are not served at all.
         app.register_blueprint(twilio_blp)
     reputation = ReputationParams(half_life_days=settings.reputation_half_life_days)
-    app.extensions[SCREENER_KEY] = Screener(rt, ModelScorer(rt, reputation))
+    scorer = ModelScorer(rt, reputation)
+    app.extensions[SCREENER_KEY] = Screener(rt, scorer)
+    init_sentry(settings, lambda: scorer.version)
     limits.init_app(app, settings)
     app.cli.add_command(db_cli)
     app.cli.add_command(import_cli)

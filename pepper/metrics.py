@@ -1,6 +1,6 @@
 """Prometheus metrics of the service (served at /metrics by the diagnostics work)."""
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Histogram
 
 DECISIONS = Counter(
     "pepper_decisions_total", "Screening decisions by action and deciding rung", ["action", "rung"]
@@ -20,3 +20,10 @@ MODEL_SWAPS = Counter("pepper_model_swaps_total", "Times this process switched m
 MODEL_LOAD_FAILURES = Counter(
     "pepper_model_load_failures_total", "Model versions refused on load", ["reason"]
 )
+REQUEST_SECONDS = Histogram(
+    "pepper_request_seconds",
+    "Request latency by route and status class",
+    ["route", "method", "status"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+RATE_LIMITED = Counter("pepper_rate_limited_total", "Requests refused with 429", ["route"])

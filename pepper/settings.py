@@ -95,6 +95,14 @@ class Settings(BaseSettings):
         / ("complaint_numbers_2025-10-28_to_2025-11-26.csv.gz")
     )
 
+    # Sentry: off unless a DSN is set. Sample rates are shares of events and traces.
+    sentry_dsn: SecretStr | None = None
+    sentry_sample_rate: float = Field(default=1.0, ge=0, le=1)
+    sentry_traces_sample_rate: float = Field(default=0.0, ge=0, le=1)
+
+    # /metrics: a bearer token, or (unset) loopback clients only.
+    metrics_token: SecretStr | None = None
+
     # Reputation and reports.
     reputation_half_life_days: float = Field(default=90.0, gt=0, le=3650)
     list_max_entries: int = Field(default=2000, ge=1, le=100_000)

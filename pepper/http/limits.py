@@ -73,7 +73,7 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
     # Health probes, and carrier webhooks: Twilio calls from a few addresses, so per-IP
     # limits would refuse real calls; the signature already keeps strangers out.
     for endpoint, view in app.view_functions.items():
-        if endpoint.startswith(("health.", "twilio.")):
+        if endpoint.startswith(("health.", "twilio.", "metrics.")):
             limiter.exempt(view)
     app.register_error_handler(RateLimitExceeded, _too_many)
     app.extensions[LIMITER_KEY] = limiter

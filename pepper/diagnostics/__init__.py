@@ -1,0 +1,1 @@
+"""Diagnostics: error reporting to Sentry, field issues from devices, logs and metrics."""

@@ -1,0 +1,60 @@
+"""Per-request observability: a request id on every log line and response, and the
+latency of every route in a Prometheus histogram."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from contextvars import ContextVar
+
+from flask import Flask, Response, g, request
+
+from pepper.metrics import RATE_LIMITED, REQUEST_SECONDS
+
+_REQUEST_ID = ContextVar("pepper_request_id", default="-")
+# What we accept from a client or a proxy: short, and nothing that could smuggle PII.
+_VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamps each log record with the current request id."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = _REQUEST_ID.get()
+        return True
+
+
+def _begin() -> None:
+    sent = request.headers.get("X-Request-ID", "")
+    request_id = sent if _VALID_ID.match(sent) else uuid.uuid4().hex
+    g.pepper_request_token = _REQUEST_ID.set(request_id)
+    g.pepper_request_id = request_id
+    g.pepper_started = time.perf_counter()
+
+
+def _end(response: Response) -> Response:
+    response.headers["X-Request-ID"] = g.get("pepper_request_id", "-")
+    started = g.get("pepper_started")
+    if started is not None:
+        # The rule, not the path: paths carry phone numbers and unbounded cardinality.
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        REQUEST_SECONDS.labels(
+            route=route, method=request.method, status=f"{response.status_code // 100}xx"
+        ).observe(time.perf_counter() - started)
+        if response.status_code == 429:
+            RATE_LIMITED.labels(route=route).inc()
+    return response
+
+
+def _teardown(_: BaseException | None) -> None:
+    token = g.pop("pepper_request_token", None)
+    if token is not None:
+        _REQUEST_ID.reset(token)
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_begin)
+    app.after_request(_end)
+    app.teardown_request(_teardown)

@@ -1,0 +1,65 @@
+"""The real sentry-sdk transport against a local envelope server: events arrive, tagged,
+with no phone number in any form anywhere in the bytes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+import sentry_sdk
+from flask import Flask
+from pydantic import SecretStr
+
+from pepper.screening.views import screener
+from tests.integration.twilio.conftest import TWILIO_SETTINGS
+from tests.support.sentry_server import Envelopes, sentry_server
+from tests.support.twilio import call_params, signed_post, verbs
+
+CALLER = "+12025550143"
+SPELLINGS = ["+12025550143", "12025550143", "2025550143", "(202) 555-0143", "202-555-0143",
+             "202.555.0143", "%2B12025550143", "555-0143", "5550143"]  # fmt: skip
+
+
+@pytest.fixture
+def reporting(make_app: Callable[..., Flask]) -> Iterator[tuple[Flask, Envelopes]]:
+    with sentry_server() as (dsn, envelopes):
+        app = make_app(**TWILIO_SETTINGS, sentry_dsn=SecretStr(dsn))
+        try:
+            yield app, envelopes
+        finally:
+            sentry_sdk.get_client().close(timeout=2)
+            sentry_sdk.init()  # back to a client that sends nothing
+
+
+def test_a_webhook_crash_reaches_sentry_tagged_and_without_phone_numbers(
+    reporting: tuple[Flask, Envelopes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pepper.carriers.twilio import subscribers
+    from pepper.runtime import runtime
+
+    app, envelopes = reporting
+    with app.app_context():
+        with runtime().uow() as uow:
+            subscribers.add(
+                uow, twilio_number="+14155550000", ring_to="+14155550111", mode="block",
+                device_id=None, region="US",
+            )  # fmt: skip
+
+        def explode(*args: object, **kwargs: object) -> None:
+            raise RuntimeError(f"decision failed for {' / '.join(SPELLINGS)}")
+
+        monkeypatch.setattr(screener(), "decide_call", explode)
+    params = call_params(CALLER)
+    (dial,) = verbs(signed_post(app.test_client(), "/twilio/voice?From=%2B12025550143", params))
+    assert dial.tag == "Dial"  # the call still rings
+    sentry_sdk.flush(timeout=5)
+
+    events = envelopes.events()
+    assert events, "no event reached the local Sentry"
+    event = events[-1]
+    assert event["tags"]["model_version"] == "reputation-v1"
+    assert event["environment"] == "test"
+    assert event["release"].startswith("pepper@")
+    raw = envelopes.all_bytes()
+    for spelling in [*SPELLINGS, "0143", "555014"]:
+        assert spelling.encode() not in raw, spelling
