@@ -13,16 +13,14 @@ Writes bench/results/screen_load.json and prints a Markdown table.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
 
-from bench.wrk import NO_LIMITS, compare, machine, table
+from bench.wrk import NO_LIMITS, compare, report
 from pepper import create_app
 from pepper.complaints.importer import import_ftc
 from pepper.db import migrations
@@ -90,13 +88,7 @@ def main() -> int:
         apps = [("bare", "bench.bare_app:app"), ("pepper", "wsgi:app")]
         results: dict[str, Any] = compare(apps, "screen.lua", seconds, env, lua_env)
         os.unlink(handle.name)
-    results["ratio"] = round(results["pepper"]["rps"] / results["bare"]["rps"], 3)
-    results["date"] = datetime.now(UTC).isoformat(timespec="seconds")
-    results["machine"] = machine()
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(table({"bare": results["bare"], "pepper": results["pepper"]}))
-    print(f"throughput ratio pepper/bare: {results['ratio']:.2f}")
+    report(results, RESULTS)
     return 0
 
 

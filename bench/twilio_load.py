@@ -11,17 +11,15 @@ signature, decides, and stores every call.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
-from bench.wrk import NO_LIMITS, compare, machine, table
+from bench.wrk import NO_LIMITS, compare, report
 from pepper import create_app
 from pepper.carriers.twilio import subscribers
 from pepper.db import migrations
@@ -82,13 +80,7 @@ def main() -> int:
         lua_env = {"PEPPER_BENCH_REQUESTS": handle.name}
         results: dict[str, Any] = compare(apps, "twilio.lua", seconds, env, lua_env)
         os.unlink(handle.name)
-    results["ratio"] = round(results["pepper"]["rps"] / results["bare"]["rps"], 3)
-    results["date"] = datetime.now(UTC).isoformat(timespec="seconds")
-    results["machine"] = machine()
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(table({"bare": results["bare"], "pepper": results["pepper"]}))
-    print(f"throughput ratio pepper/bare: {results['ratio']:.2f}")
+    report(results, RESULTS)
     return 0
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from tests.support.server import REPO, free_port, wait_until_live
 
@@ -89,3 +92,14 @@ def table(results: dict[str, dict[str, float]]) -> str:
             f" | {r['errors']:.0f} |"
         )
     return "\n".join(lines)
+
+
+def report(results: dict[str, Any], path: Path) -> None:
+    """Add the ratio, date and machine; write the JSON; print the table and the ratio."""
+    results["ratio"] = round(results["pepper"]["rps"] / results["bare"]["rps"], 3)
+    results["date"] = datetime.now(UTC).isoformat(timespec="seconds")
+    results["machine"] = machine()
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    print(table({"bare": results["bare"], "pepper": results["pepper"]}))
+    print(f"throughput ratio pepper/bare: {results['ratio']:.2f}")
