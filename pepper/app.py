@@ -14,6 +14,7 @@ from pepper.db.cli import db_cli
 from pepper.devices.views import blp as devices_blp
 from pepper.diagnostics.metrics_view import blueprint as metrics_blueprint
 from pepper.diagnostics.sentry import init_sentry
+from pepper.diagnostics.views import blp as field_issues_blp
 from pepper.http import limits, observe, problems
 from pepper.http.api import make_api
 from pepper.jobs.cli import worker_command
@@ -57,7 +58,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     health.init_app(app)
     app.register_blueprint(metrics_blueprint)
     for blueprint in (
-        devices_blp, screening_blp, reports_blp, lists_blp, numbers_blp, admin_blp
+        devices_blp, screening_blp, reports_blp, lists_blp, numbers_blp, admin_blp,
+        field_issues_blp,
     ):  # fmt: skip
         api.register_blueprint(blueprint)
     if settings.twilio_auth_token is not None:

@@ -5,6 +5,7 @@ from pepper.carriers.twilio.models import Call, CallerStats, CallerSubscriber, S
 from pepper.complaints.models import Complaint, ImportRun, PhoneNumber
 from pepper.db import Base
 from pepper.devices.models import Device
+from pepper.diagnostics.models import FieldIssue
 from pepper.jobs.models import Job, JobLock
 from pepper.lists.models import ListEntry
 from pepper.model.models import ActiveModel, ModelVersion
@@ -22,6 +23,7 @@ __all__ = [
     "CallerSubscriber",
     "Complaint",
     "Device",
+    "FieldIssue",
     "IdempotencyKey",
     "ImportRun",
     "Job",

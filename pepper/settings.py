@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     rate_limit_screen: str = "300/minute"
     rate_limit_reports: str = "120/hour"
     rate_limit_lookup: str = "300/minute"
+    rate_limit_field_issues: str = "30/hour"
 
     # Screening. Thresholds on p_spam per device sensitivity: silence, then block.
     screen_deadline_ms: int = Field(default=300, ge=20, le=4000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask_smorest import Blueprint
@@ -10,6 +11,8 @@ from marshmallow import Schema, fields, validate
 from pepper.auth.service import find_client
 from pepper.carriers.twilio import subscribers
 from pepper.carriers.twilio.service import MODES, SubscriberInfo
+from pepper.db import utcnow
+from pepper.diagnostics import service as field_issues
 from pepper.http.auth import bearer_token
 from pepper.jobs import service as jobs
 from pepper.model import registry
@@ -110,3 +113,26 @@ def activate_model(version: str) -> None:
     """Roll every server forward or back to this version."""
     with runtime().uow() as uow:
         registry.activate(uow, version)
+
+
+class SummaryArgs(Schema):
+    hours = fields.Integer(load_default=24, validate=validate.Range(1, 24 * 90))
+
+
+class SummaryRowOut(Schema):
+    kind = fields.String(required=True)
+    device_model = fields.String(required=True)
+    os_version = fields.String(required=True)
+    app_version = fields.String(required=True)
+    count = fields.Integer(required=True)
+
+
+@blp.get("/field-issues/summary")
+@blp.arguments(SummaryArgs, location="query")
+@blp.response(200, SummaryRowOut(many=True))
+@blp.doc(security=ADMIN_AUTH)
+def field_issue_summary(args: dict[str, Any]) -> Any:
+    """Field issues by kind × device model × OS version × app version, largest first."""
+    until = utcnow()
+    with runtime().uow() as uow:
+        return field_issues.summary(uow, since=until - timedelta(hours=args["hours"]), until=until)

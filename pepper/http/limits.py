@@ -42,6 +42,7 @@ def route_limits(settings: Settings) -> dict[str, tuple[str, Callable[[], str]]]
         "screening.screen": (settings.rate_limit_screen, token_or_ip),
         "reports.create_report": (settings.rate_limit_reports, token_or_ip),
         "numbers.lookup": (settings.rate_limit_lookup, token_or_ip),
+        "field_issues.report_field_issue": (settings.rate_limit_field_issues, token_or_ip),
     }
 
 

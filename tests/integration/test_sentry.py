@@ -63,3 +63,26 @@ def test_a_webhook_crash_reaches_sentry_tagged_and_without_phone_numbers(
     raw = envelopes.all_bytes()
     for spelling in [*SPELLINGS, "0143", "555014"]:
         assert spelling.encode() not in raw, spelling
+
+
+def test_a_field_issue_reaches_sentry_with_device_tags_and_no_numbers(
+    reporting: tuple[Flask, Envelopes],
+) -> None:
+    from tests.integration.api.test_field_issues import ISSUE
+    from tests.support.factories import register
+
+    app, envelopes = reporting
+    client = app.test_client()
+    response = client.post("/v1/field-issues", json=ISSUE, headers=register(client))
+    assert response.status_code == 201
+    sentry_sdk.flush(timeout=5)
+    (event,) = [e for e in envelopes.events() if e.get("tags", {}).get("source") == "device"]
+    tags = event["tags"]
+    assert (tags["kind"], tags["device_model"], tags["os_version"], tags["app_version"]) == (
+        "call_not_screened", "Acme Phone 7", "14", "1.4.0",
+    )  # fmt: skip
+    assert tags["carrier"] == "T-Mobile"
+    assert event["fingerprint"][:2] == ["field-issue", "call_not_screened"]
+    raw = envelopes.all_bytes()
+    for spelling in ("4155550123", "555-0123", "5550123"):
+        assert spelling.encode() not in raw

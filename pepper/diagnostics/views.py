@@ -1,0 +1,54 @@
+"""``POST /v1/field-issues``: what phone apps saw go wrong, for grouping by device."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from pepper.diagnostics import service
+from pepper.http.auth import DEVICE_AUTH, authenticate_device, current_device
+from pepper.runtime import runtime
+
+blp = Blueprint("field_issues", __name__, url_prefix="/v1", description="Field issues")
+blp.before_request(authenticate_device)
+
+
+class FieldIssueIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(service.KINDS))
+    message = fields.String(required=True, validate=validate.Length(1, 1000))
+    app_version = fields.String(required=True, validate=validate.Length(1, 32))
+    os_name = fields.String(required=True, validate=validate.OneOf(["android", "ios"]))
+    os_version = fields.String(required=True, validate=validate.Length(1, 32))
+    manufacturer = fields.String(required=True, validate=validate.Length(1, 64))
+    device_model = fields.String(required=True, validate=validate.Length(1, 64))
+    carrier = fields.String(load_default=None, allow_none=True, validate=validate.Length(0, 64))
+    screening_latency_ms = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(0, 600_000)
+    )
+    decision_id = fields.String(
+        load_default=None, allow_none=True, validate=validate.Regexp(r"^[0-9a-f]{32}$")
+    )
+    stack_trace = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(0, 20_000)
+    )
+
+
+class FieldIssueOut(Schema):
+    id = fields.Integer(required=True)
+
+
+@blp.post("/field-issues")
+@blp.arguments(FieldIssueIn)
+@blp.response(201, FieldIssueOut)
+@blp.doc(security=DEVICE_AUTH)
+def report_field_issue(body: dict[str, Any]) -> Response:
+    """Store a field issue (scrubbed of phone numbers) and forward it to Sentry."""
+    device = current_device()
+    with runtime().uow() as uow:
+        issue_id = service.report(uow, device_id=device.id, fields=body)
+    response = jsonify({"id": issue_id})
+    response.status_code = 201
+    return response
