@@ -27,3 +27,6 @@ REQUEST_SECONDS = Histogram(
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
 RATE_LIMITED = Counter("pepper_rate_limited_total", "Requests refused with 429", ["route"])
+SENTRY_DROPPED = Counter(
+    "pepper_sentry_events_dropped_total", "Sentry events sentry-sdk dropped, by reason", ["reason"]
+)

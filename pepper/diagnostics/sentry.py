@@ -18,14 +18,27 @@ from sentry_sdk.integrations.flask import FlaskIntegration
 from sentry_sdk.integrations.logging import LoggingIntegration
 from sentry_sdk.integrations.rq import RqIntegration
 from sentry_sdk.integrations.sqlalchemy import SqlalchemyIntegration
+from sentry_sdk.transport import HttpTransport
 
 from pepper import __version__
 from pepper.diagnostics.scrub import before_breadcrumb, before_send
+from pepper.metrics import SENTRY_DROPPED
 from pepper.settings import Settings
 
 UNTRACED = ("/livez", "/readyz", "/metrics")
 
 _model_version: Callable[[], str] = lambda: "unknown"  # noqa: E731 - replaced at init
+
+
+class CountingTransport(HttpTransport):
+    """sentry-sdk's HTTP transport, counting every event it drops (queue full, network
+    error, rate limited, sampled out) in ``pepper_sentry_events_dropped_total``."""
+
+    def record_lost_event(
+        self, reason: str, data_category: Any = None, item: Any = None, *, quantity: int = 1
+    ) -> None:
+        SENTRY_DROPPED.labels(reason=str(reason)).inc(quantity if item is None else 1)
+        super().record_lost_event(reason, data_category, item, quantity=quantity)
 
 
 def release() -> str:
@@ -84,6 +97,7 @@ def init_sentry(settings: Settings, model_version: Callable[[], str]) -> bool:
         before_breadcrumb=before_breadcrumb,
         # Never wait long for Sentry at shutdown either: a draining worker has calls to end.
         shutdown_timeout=1,
+        transport=CountingTransport,
         integrations=[
             FlaskIntegration(),
             SqlalchemyIntegration(),

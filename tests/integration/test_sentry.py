@@ -86,3 +86,32 @@ def test_a_field_issue_reaches_sentry_with_device_tags_and_no_numbers(
     raw = envelopes.all_bytes()
     for spelling in ("4155550123", "555-0123", "5550123"):
         assert spelling.encode() not in raw
+
+
+def test_events_sentry_cannot_take_are_counted_not_waited_for(
+    make_app: Callable[..., Flask],
+) -> None:
+    import time
+
+    from pepper.metrics import SENTRY_DROPPED
+    from tests.support.blackhole import closed_port
+
+    def dropped() -> float:
+        return sum(
+            s.value
+            for metric in SENTRY_DROPPED.collect()
+            for s in metric.samples
+            if s.name.endswith("_total")
+        )
+
+    before = dropped()
+    make_app(sentry_dsn=SecretStr(f"http://key@127.0.0.1:{closed_port()}/1"))
+    try:
+        started = time.monotonic()
+        sentry_sdk.capture_message("nobody is listening")
+        assert time.monotonic() - started < 0.5  # queued, never sent inline
+        sentry_sdk.flush(timeout=5)
+        assert dropped() > before
+    finally:
+        sentry_sdk.get_client().close(timeout=1)
+        sentry_sdk.init()
