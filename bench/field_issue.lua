@@ -1,0 +1,8 @@
+-- wrk script: POST /v1/field-issues; each accepted issue becomes a Sentry event.
+local token = os.getenv("PEPPER_BENCH_TOKEN") or "pep_none"
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. token
+wrk.body = '{"kind": "call_not_screened", "message": "onScreenCall never ran",'
+  .. ' "app_version": "1.4.0", "os_name": "android", "os_version": "14",'
+  .. ' "manufacturer": "Acme", "device_model": "Phone 7"}'
