@@ -1,16 +1,15 @@
 """The scoring interface the decision asks for a spam probability.
 
-Until a trained model is active, the reputation model alone answers; the spam model
-(issue 5) plugs in behind the same ``Scorer`` protocol.
+The spam model's scorer (``pepper.model.serving.ModelScorer``) implements it, and
+falls back to the reputation model alone while no model version is active.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 from pepper.model.features import CallerPattern
-from pepper.reputation import Evidence, ReputationParams, score_reputation
+from pepper.reputation import Evidence
 from pepper.screening.types import CallFacts, Score
 
 
@@ -28,21 +27,3 @@ class Scorer(Protocol):
 
     def refresh(self) -> None:
         """Pick up a newly activated version, if the scorer has versions."""
-
-
-@dataclass(frozen=True)
-class ReputationScorer:
-    params: ReputationParams
-    version: str = "reputation-v1"
-
-    def score(
-        self,
-        call: CallFacts,
-        evidence: Evidence,
-        now_epoch: float,
-        pattern: CallerPattern | None = None,
-    ) -> Score:
-        return score_reputation(evidence, now_epoch, self.params, version=self.version)
-
-    def refresh(self) -> None:
-        """The reputation model has no versions to follow."""
