@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -53,11 +54,15 @@ def submit(
     category: str | None,
     call_time: datetime | None,
     params: ReputationParams,
+    before_counters: Callable[[ReportInfo, bool], None] = lambda info, created: None,
 ) -> tuple[ReportInfo, bool]:
     """Record a device's verdict on a number; returns the report and whether it is new.
 
     One device counts once per number: reporting again with the same verdict changes
     nothing but the category; the opposite verdict replaces the first one's evidence.
+    ``before_counters`` runs (in the same transaction) just before the shared counters
+    are touched: range rows are hot — every report in an exchange updates them — so
+    their row locks are taken last and held only until the caller's commit.
     """
     if number.e164 is None or number.never_block or number.impossible:
         raise Unprocessable("only full, possible, non-emergency numbers can be reported")
@@ -75,6 +80,7 @@ def submit(
         existing.call_time = call_time
         session.flush()
         info = _info(existing)
+        before_counters(info, False)
         return info, False
     if existing is not None:
         left = contribution(
@@ -102,10 +108,12 @@ def submit(
     session.add(report)
     session.flush()
     deltas += _deltas(number, verdict, weight, +1)
-    apply_deltas(session, deltas, now_epoch=now_epoch, half_life_days=params.half_life_days)
     if verdict == "spam" and category:
         count_category(session, number.e164, category, +1)
-    return _info(report), True
+    info = _info(report)
+    before_counters(info, True)
+    apply_deltas(session, deltas, now_epoch=now_epoch, half_life_days=params.half_life_days)
+    return info, True
 
 
 def _recent_reports(uow: UnitOfWork, device_id: int, now: datetime) -> int:
@@ -148,13 +156,14 @@ def withdraw(uow: UnitOfWork, *, device_id: int, report_id: int, params: Reputat
     left = contribution(
         report.weight, report.created_at.timestamp(), now_epoch, params.half_life_days
     )
+    if report.verdict == "spam" and report.category and number.e164:
+        count_category(session, number.e164, report.category, -1)
+    session.execute(delete(Report).where(Report.id == report.id))
+    # The same lock order as submit(): category row, then the shared counters, last.
     apply_deltas(
         session,
         _deltas(number, report.verdict, left, -1),
         now_epoch=now_epoch,
         half_life_days=params.half_life_days,
     )
-    if report.verdict == "spam" and report.category and number.e164:
-        count_category(session, number.e164, report.category, -1)
-    session.execute(delete(Report).where(Report.id == report.id))
     uow.commit()

@@ -50,9 +50,22 @@ def create_report(body: dict[str, Any]) -> Response:
         )
         if stored is not None:
             return _respond(stored.status, stored.body, replayed=True)
+    stored_response: dict[str, Any] = {}
+
+    def remember(info: service.ReportInfo, created: bool) -> None:
+        stored_response.update(status=201 if created else 200, payload=ReportOut().dump(info))
+        if key is not None:
+            idempotency.complete(
+                uow.session,
+                client_id=device.client_id,
+                key=key,
+                status=stored_response["status"],
+                body=stored_response["payload"],
+            )
+
     try:
         with rt.uow() as uow:
-            info, created = service.submit(
+            service.submit(
                 uow,
                 device=device,
                 number=normalize(body["number"], device.default_region),
@@ -60,17 +73,14 @@ def create_report(body: dict[str, Any]) -> Response:
                 category=body["category"],
                 call_time=body["call_time"],
                 params=params,
+                before_counters=remember,
             )
-            status, payload = (201 if created else 200), ReportOut().dump(info)
-            if key is not None:
-                idempotency.complete(
-                    uow.session, client_id=device.client_id, key=key, status=status, body=payload
-                )
             uow.commit()
     except Exception:
         if key is not None:
             idempotency.release(rt.uow, client_id=device.client_id, key=key)
         raise
+    status, payload = stored_response["status"], stored_response["payload"]
     return _respond(status, payload, replayed=False)
 
 
