@@ -47,12 +47,6 @@ class Forbidden(PepperError):
     title = "Forbidden"
 
 
-class ServiceUnavailable(PepperError):
-    status = 503
-    code = "unavailable"
-    title = "Service unavailable"
-
-
 class ImportFailed(PepperError):
     code = "import_failed"
     title = "The file could not be imported"

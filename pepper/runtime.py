@@ -6,7 +6,6 @@ Built by the app factory (never at import time) and reached through ``runtime()`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import redis
 from flask import current_app
@@ -48,10 +47,6 @@ class Runtime:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
-
-    @cached_property
-    def redis_prefix(self) -> str:
-        return self.settings.redis_prefix
 
     def close(self) -> None:
         self.engine.dispose()

@@ -7,7 +7,6 @@ from sqlalchemy.orm import Session
 
 from pepper.auth.models import ApiClient
 from pepper.auth.tokens import hash_token, hashes_match, new_token, token_hint
-from pepper.db import utcnow
 from pepper.errors import Unauthorized
 
 
@@ -37,7 +36,3 @@ def find_client(session: Session, token: str, *, kind: str) -> ApiClient:
     if not hashes_match(client.token_hash, digest):
         raise Unauthorized()
     return client
-
-
-def revoke(session: Session, client: ApiClient) -> None:
-    client.revoked_at = utcnow()
