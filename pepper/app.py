@@ -23,7 +23,7 @@ from pepper.logs import configure_logging
 from pepper.model.cli import model_cli, simulate_command
 from pepper.model.serving import ModelScorer
 from pepper.reports.views import blp as reports_blp
-from pepper.reputation import ReputationParams
+from pepper.reputation import params_for
 from pepper.reputation.views import blp as numbers_blp
 from pepper.runtime import EXTENSION_KEY, Runtime
 from pepper.screening.service import Screener
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.twilio_auth_token is not None:
         # Without a token nothing could be verified: the webhooks are not served at all.
         app.register_blueprint(twilio_blp)
-    reputation = ReputationParams(half_life_days=settings.reputation_half_life_days)
+    reputation = params_for(settings.reputation_half_life_days)
     scorer = ModelScorer(rt, reputation)
     app.extensions[SCREENER_KEY] = Screener(rt, scorer)
     init_sentry(settings, lambda: scorer.version)

@@ -11,7 +11,8 @@ from pepper.http.auth import DEVICE_AUTH, authenticate_device, current_device
 from pepper.numbers import normalize
 from pepper.reports import idempotency, service
 from pepper.reports.schemas import PageArgs, ReportIn, ReportOut, ReportPage
-from pepper.reputation import ReputationParams
+from pepper.reports.submission import submit_once
+from pepper.reputation import params_for
 from pepper.runtime import runtime
 
 blp = Blueprint("reports", __name__, url_prefix="/v1/reports", description="Spam reports")
@@ -37,51 +38,20 @@ IDEMPOTENCY_DOC = {
 def create_report(body: dict[str, Any]) -> Response:
     device = current_device()
     rt = runtime()
-    key = request.headers.get("Idempotency-Key")
-    params = ReputationParams(half_life_days=rt.settings.reputation_half_life_days)
-    if key is not None:
-        digest = idempotency.request_hash("POST", request.path, request.get_json(silent=True))
-        stored = idempotency.claim(
-            rt.uow,
-            client_id=device.client_id,
-            key=key,
-            digest=digest,
-            retention_days=rt.settings.idempotency_retention_days,
-        )
-        if stored is not None:
-            return _respond(stored.status, stored.body, replayed=True)
-    stored_response: dict[str, Any] = {}
-
-    def remember(info: service.ReportInfo, created: bool) -> None:
-        stored_response.update(status=201 if created else 200, payload=ReportOut().dump(info))
-        if key is not None:
-            idempotency.complete(
-                uow.session,
-                client_id=device.client_id,
-                key=key,
-                status=stored_response["status"],
-                body=stored_response["payload"],
-            )
-
-    try:
-        with rt.uow() as uow:
-            service.submit(
-                uow,
-                device=device,
-                number=normalize(body["number"], device.default_region),
-                verdict=body["verdict"],
-                category=body["category"],
-                call_time=body["call_time"],
-                params=params,
-                before_counters=remember,
-            )
-            uow.commit()
-    except Exception:
-        if key is not None:
-            idempotency.release(rt.uow, client_id=device.client_id, key=key)
-        raise
-    status, payload = stored_response["status"], stored_response["payload"]
-    return _respond(status, payload, replayed=False)
+    result = submit_once(
+        rt.uow,
+        device=device,
+        key=request.headers.get("Idempotency-Key"),
+        digest=idempotency.request_hash("POST", request.path, request.get_json(silent=True)),
+        retention_days=rt.settings.idempotency_retention_days,
+        render=ReportOut().dump,
+        number=normalize(body["number"], device.default_region),
+        verdict=body["verdict"],
+        category=body["category"],
+        call_time=body["call_time"],
+        params=params_for(rt.settings.reputation_half_life_days),
+    )
+    return _respond(result.status, result.body, replayed=result.replayed)
 
 
 def _respond(status: int, payload: dict[str, Any], *, replayed: bool) -> Response:
@@ -111,6 +81,6 @@ def list_reports(args: dict[str, Any]) -> dict[str, Any]:
 def withdraw_report(report_id: int) -> None:
     device = current_device()
     rt = runtime()
-    params = ReputationParams(half_life_days=rt.settings.reputation_half_life_days)
+    params = params_for(rt.settings.reputation_half_life_days)
     with rt.uow() as uow:
         service.withdraw(uow, device_id=device.id, report_id=report_id, params=params)

@@ -6,6 +6,8 @@ this package only reads them (see `pepper.reputation.core` for the model).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pepper.reputation.core import (
     DEFAULT_PARAMS,
     Counters,
@@ -19,6 +21,13 @@ from pepper.reputation.core import (
 )
 from pepper.reputation.explain import bucket, dominant_category
 
+
+@lru_cache(maxsize=8)
+def params_for(half_life_days: float) -> ReputationParams:
+    """The parameters every reader and writer of reputation shares, built once."""
+    return ReputationParams(half_life_days=half_life_days)
+
+
 __all__ = [
     "DEFAULT_PARAMS",
     "Counters",
@@ -29,6 +38,7 @@ __all__ = [
     "decay_factor",
     "decayed",
     "dominant_category",
+    "params_for",
     "report_weight",
     "score_reputation",
 ]
