@@ -22,6 +22,7 @@ from pepper.lists.views import blp as lists_blp
 from pepper.logs import configure_logging
 from pepper.model.cli import model_cli, simulate_command
 from pepper.model.serving import ModelScorer
+from pepper.reports.cli import reports_cli
 from pepper.reports.views import blp as reports_blp
 from pepper.reputation import params_for
 from pepper.reputation.views import blp as numbers_blp
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.cli.add_command(admin_cli)
     app.cli.add_command(subscribers_cli)
     app.cli.add_command(model_cli)
+    app.cli.add_command(reports_cli)
     app.cli.add_command(simulate_command)
     app.cli.add_command(worker_command)
     return app

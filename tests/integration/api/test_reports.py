@@ -172,3 +172,25 @@ def test_counters_stay_exact_under_fifty_threads_of_reports(
     assert all(rows[f"n:{n}"] == 50 for n in numbers)
     # All 100 numbers share the 6-digit exchange +1 202-555.
     assert rows["r:+1:202555"] == 5000
+
+
+def test_expired_keys_are_purged_and_live_ones_kept(
+    app: Flask, client: FlaskClient, runtime: Runtime
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    for key in ("old", "new"):
+        client.post("/v1/reports", json=SPAM, headers={**register(client), "Idempotency-Key": key})
+    with runtime.uow() as uow:
+        uow.session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.key == "old")
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+        uow.commit()
+    result = app.test_cli_runner().invoke(args=["reports", "purge-keys"])
+    assert "purged 1 expired" in result.output
+    with runtime.uow() as uow:
+        assert [k.key for k in uow.session.scalars(select(IdempotencyKey))] == ["new"]
