@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from pepper.db.dialect import fill_staging_table
 from pepper.numbers import NormalizedNumber
 from pepper.numbers.ranges import range_keys
-from pepper.reputation.core import Counters, Evidence, contribution
-from pepper.reputation.models import ReportCategory, ReputationCounter
+from pepper.reputation.core import contribution
 
 # One statement for every writer (reports, withdrawals, imports, on any host): the row
 # is decayed to the writer's clock and the delta added, inside the database, so two
@@ -105,40 +104,6 @@ def count_category(session: Session, e164: str, category: str, delta: int) -> No
             " ON CONFLICT (e164, category) DO UPDATE SET n = report_categories.n + excluded.n"
         ),
         {"e164": e164, "category": category, "delta": delta},
-    )
-
-
-def load_counters(session: Session, keys: Sequence[str]) -> dict[str, Counters]:
-    if not keys:
-        return {}
-    rows = session.execute(select(ReputationCounter).where(ReputationCounter.key.in_(keys)))
-    return {
-        r.key: Counters(
-            spam_w=r.spam_w,
-            ham_w=r.ham_w,
-            complaint_w=r.complaint_w,
-            spam_n=r.spam_n,
-            ham_n=r.ham_n,
-            complaint_n=r.complaint_n,
-            ref_epoch=r.ref_epoch,
-        )
-        for (r,) in rows
-    }
-
-
-def load_evidence(session: Session, number: NormalizedNumber) -> Evidence:
-    """Everything stored about a number and its ranges, in one round trip plus one."""
-    keys = evidence_keys(number)
-    counters = load_counters(session, keys)
-    ranges = tuple((k[2:], counters[k]) for k in keys[1:] if k in counters)
-    categories: dict[str, int] = {}
-    if number.e164 is not None and number.e164 and keys[0] in counters:
-        query = select(ReportCategory.category, ReportCategory.n).where(
-            ReportCategory.e164 == number.e164, ReportCategory.n > 0
-        )
-        categories = {category: n for category, n in session.execute(query).all()}  # noqa: C416
-    return Evidence(
-        number=counters.get(keys[0]) if keys else None, ranges=ranges, categories=categories
     )
 
 

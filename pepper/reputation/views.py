@@ -11,8 +11,8 @@ from marshmallow import Schema, fields
 from pepper.http.auth import authenticate_device, current_device
 from pepper.numbers import normalize
 from pepper.reputation import bucket
-from pepper.reputation.storage import load_evidence
 from pepper.runtime import runtime
+from pepper.screening.lookup import signals_for
 from pepper.screening.policy import label_for
 from pepper.screening.types import Action, CallFacts, Sensitivity
 from pepper.screening.views import screener
@@ -61,10 +61,12 @@ def lookup(number: str) -> dict[str, Any]:
     }
     if parsed.e164 is None or parsed.never_block:
         return body
-    with runtime().uow() as uow:
-        evidence = load_evidence(uow.session, parsed)
+    # The same single read as the call decision (lists, labels, counters, call pattern).
+    with runtime().engine.connect() as connection:
+        found = signals_for(connection, device.id, parsed)
+    evidence = found.evidence
     s = screener()
-    score = s.scorer.score(CallFacts(number=parsed), evidence, time.time())
+    score = s.scorer.score(CallFacts(number=parsed), evidence, time.time(), found.pattern)
     thresholds = s.policy.thresholds[Sensitivity(device.sensitivity)]
     action = (
         Action.BLOCK
