@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 
 from pepper.db import UnitOfWork
+from pepper.db.pages import keyset_page
 from pepper.errors import NotFound, TooMany
 from pepper.lists.models import ListEntry
 from pepper.lists.patterns import parse_pattern
@@ -31,17 +32,9 @@ def _info(entry: ListEntry) -> EntryInfo:
 def page(
     uow: UnitOfWork, *, device_id: int, kind: str, after: int, limit: int
 ) -> tuple[list[EntryInfo], int | None]:
-    """One page of a list in id order; the cursor is the last id, None at the end."""
-    query = (
-        select(ListEntry)
-        .where(ListEntry.device_id == device_id, ListEntry.kind == kind, ListEntry.id > after)
-        .order_by(ListEntry.id)
-        .limit(limit + 1)
-    )
-    entries = [_info(e) for e in uow.session.scalars(query)]
-    more = len(entries) > limit
-    entries = entries[:limit]
-    return entries, (entries[-1].id if more and entries else None)
+    """One page of a device's list; the cursor is the last id, None at the end."""
+    query = select(ListEntry).where(ListEntry.device_id == device_id, ListEntry.kind == kind)
+    return keyset_page(uow.session, query, ListEntry.id, after=after, limit=limit, render=_info)
 
 
 def add(

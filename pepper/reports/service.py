@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 
 from pepper.db import UnitOfWork, utcnow
+from pepper.db.pages import keyset_page
 from pepper.devices.service import DeviceInfo
 from pepper.errors import NotFound, Unprocessable
 from pepper.numbers import NormalizedNumber, normalize
@@ -128,16 +129,9 @@ def _recent_reports(uow: UnitOfWork, device_id: int, now: datetime) -> int:
 def page(
     uow: UnitOfWork, *, device_id: int, after: int, limit: int
 ) -> tuple[list[ReportInfo], int | None]:
-    query = (
-        select(Report)
-        .where(Report.device_id == device_id, Report.id > after)
-        .order_by(Report.id)
-        .limit(limit + 1)
-    )
-    reports = [_info(r) for r in uow.session.scalars(query)]
-    more = len(reports) > limit
-    reports = reports[:limit]
-    return reports, (reports[-1].id if more and reports else None)
+    """One page of a device's own reports; the cursor is the last id, None at the end."""
+    query = select(Report).where(Report.device_id == device_id)
+    return keyset_page(uow.session, query, Report.id, after=after, limit=limit, render=_info)
 
 
 def withdraw(uow: UnitOfWork, *, device_id: int, report_id: int, params: ReputationParams) -> None:
