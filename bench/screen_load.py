@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -73,21 +75,29 @@ def seed(url: str, redis_url: str, prefix: str) -> tuple[str, list[str]]:
     return token, reported + complained + unknown
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=10)
-    seconds = parser.parse_args().seconds
+@contextmanager
+def screen_setup() -> Iterator[tuple[dict[str, str], dict[str, str]]]:
+    """A seeded PostgreSQL + Redis for the screening load: (server env, wrk env)."""
     with postgres_database("bench") as url, redis_prefix() as (redis_url, prefix):
         migrations.upgrade(url)
         token, numbers = seed(url, redis_url, prefix)
         with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
             handle.write("\n".join(numbers) + "\n")
-        lua_env = {"PEPPER_BENCH_TOKEN": token, "PEPPER_BENCH_NUMBERS": handle.name}
-        env = {"PEPPER_DATABASE_URL": url, "PEPPER_REDIS_URL": redis_url,
-               "PEPPER_REDIS_PREFIX": prefix, **NO_LIMITS}  # fmt: skip
+        try:
+            env = {"PEPPER_DATABASE_URL": url, "PEPPER_REDIS_URL": redis_url,
+                   "PEPPER_REDIS_PREFIX": prefix, **NO_LIMITS}  # fmt: skip
+            yield env, {"PEPPER_BENCH_TOKEN": token, "PEPPER_BENCH_NUMBERS": handle.name}
+        finally:
+            os.unlink(handle.name)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    seconds = parser.parse_args().seconds
+    with screen_setup() as (env, lua_env):
         apps = [("bare", "bench.bare_app:app"), ("pepper", "wsgi:app")]
         results: dict[str, Any] = compare(apps, "screen.lua", seconds, env, lua_env)
-        os.unlink(handle.name)
     report(results, RESULTS)
     return 0
 

@@ -14,15 +14,12 @@ import argparse
 import json
 import os
 import subprocess
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.screen_load import seed
-from bench.wrk import BENCH, NO_LIMITS, machine, run_wrk, serve, table
-from pepper.db import migrations
+from bench.screen_load import screen_setup
+from bench.wrk import BENCH, machine, run_wrk, serve, table
 from tests.support.blackhole import blackhole
-from tests.support.services import postgres_database, redis_prefix
 
 RESULTS = Path(__file__).parent / "results" / "sentry_overhead.json"
 
@@ -49,22 +46,12 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
     seconds = parser.parse_args().seconds
-    with postgres_database("bench") as url, redis_prefix() as (redis_url, prefix):
-        migrations.upgrade(url)
-        token, numbers = seed(url, redis_url, prefix)
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
-            handle.write("\n".join(numbers) + "\n")
-        lua_env = {"PEPPER_BENCH_TOKEN": token, "PEPPER_BENCH_NUMBERS": handle.name}
-        env = {
-            "PEPPER_DATABASE_URL": url, "PEPPER_REDIS_URL": redis_url,
-            "PEPPER_REDIS_PREFIX": prefix, "PEPPER_RATE_LIMIT_FIELD_ISSUES": "1000000/hour",
-            **NO_LIMITS,
-        }  # fmt: skip
+    with screen_setup() as (env, lua_env):
+        env = {**env, "PEPPER_RATE_LIMIT_FIELD_ISSUES": "1000000/hour"}
         results = {"no_sentry": measure(env, lua_env, seconds)}
         with blackhole() as port:
             hung = {**env, "PEPPER_SENTRY_DSN": f"http://key@127.0.0.1:{port}/1"}
             results["hung_sentry"] = measure(hung, lua_env, seconds)
-        os.unlink(handle.name)
     ratio = results["hung_sentry"]["p50_ms"] / results["no_sentry"]["p50_ms"]
     out = {
         **results,
