@@ -11,6 +11,7 @@ import sklearn
 
 from pepper.db import utcnow
 from pepper.errors import NotFound
+from pepper.jobs.service import UowFactory
 from pepper.model import artifacts, registry
 from pepper.model.features import FEATURE_NAMES
 from pepper.model.training import Progress, score_for_comparison, train
@@ -25,7 +26,7 @@ class TrainOutcome:
 
 
 def train_and_register(
-    uow_factory: Any,
+    uow_factory: UowFactory,
     *,
     models_dir: Path,
     rows: int,
@@ -60,7 +61,7 @@ def train_and_register(
 
 
 def _maybe_activate(
-    uow_factory: Any, version: str, metrics: dict[str, Any], force: bool
+    uow_factory: UowFactory, version: str, metrics: dict[str, Any], force: bool
 ) -> tuple[bool, str]:
     with uow_factory() as uow:
         try:
@@ -92,7 +93,7 @@ def load_version(models_dir: Path, info: registry.VersionInfo) -> Any:
 DEFAULT_MANIFEST = "default.json"
 
 
-def export_default(uow_factory: Any, models_dir: Path, version: str) -> Path:
+def export_default(uow_factory: UowFactory, models_dir: Path, version: str) -> Path:
     """Make ``version`` the model a fresh install starts with (models/default.json)."""
     with uow_factory() as uow:
         info = registry.get(uow, version)
@@ -110,7 +111,7 @@ def export_default(uow_factory: Any, models_dir: Path, version: str) -> Path:
     return path
 
 
-def install_default(uow_factory: Any, models_dir: Path) -> str | None:
+def install_default(uow_factory: UowFactory, models_dir: Path) -> str | None:
     """Register the shipped default model and activate it if nothing is active.
 
     Returns the version installed, or None when there is no default or it was already
