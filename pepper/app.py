@@ -8,6 +8,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from pepper import health
 from pepper.admin.cli import admin_cli, subscribers_cli
 from pepper.admin.views import blp as admin_blp
+from pepper.blocklist import views as blocklist
+from pepper.blocklist.cli import lists_cli
 from pepper.carriers.twilio.views import blp as twilio_blp
 from pepper.complaints.cli import import_cli
 from pepper.db.cli import db_cli
@@ -60,7 +62,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(metrics_blueprint)
     for blueprint in (
         devices_blp, screening_blp, reports_blp, lists_blp, numbers_blp, admin_blp,
-        field_issues_blp,
+        field_issues_blp, blocklist.blp, blocklist.admin_blp,
     ):  # fmt: skip
         api.register_blueprint(blueprint)
     if settings.twilio_auth_token is not None:
@@ -71,6 +73,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[SCREENER_KEY] = Screener(rt, scorer)
     init_sentry(settings, lambda: scorer.version)
     limits.init_app(app, settings)
+    blocklist.init_app(app)  # after the limiter: the route has its own limit
     app.cli.add_command(db_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(admin_cli)
@@ -79,4 +82,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.cli.add_command(reports_cli)
     app.cli.add_command(simulate_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(lists_cli)
     return app

@@ -1,6 +1,7 @@
 """Every table, imported in one place so metadata is complete for Alembic and tests."""
 
 from pepper.auth.models import ApiClient
+from pepper.blocklist.models import BlocklistArtifact, BlocklistVersion
 from pepper.carriers.twilio.models import Call, CallerStats, CallerSubscriber, Subscriber
 from pepper.complaints.models import Complaint, ImportRun, PhoneNumber
 from pepper.db import Base
@@ -18,6 +19,8 @@ __all__ = [
     "ActiveModel",
     "AdminLabel",
     "ApiClient",
+    "BlocklistArtifact",
+    "BlocklistVersion",
     "Call",
     "CallerStats",
     "CallerSubscriber",

@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     rate_limit_reports: str = "120/hour"
     rate_limit_lookup: str = "300/minute"
     rate_limit_field_issues: str = "30/hour"
+    rate_limit_blocklist: str = "120/hour"
 
     # Screening. Thresholds on p_spam per device sensitivity: silence, then block.
     screen_deadline_ms: int = Field(default=300, ge=20, le=4000)
@@ -108,6 +109,16 @@ class Settings(BaseSettings):
     reputation_half_life_days: float = Field(default=90.0, gt=0, le=3650)
     list_max_entries: int = Field(default=2000, ge=1, le=100_000)
     idempotency_retention_days: int = Field(default=35, ge=30, le=365)
+
+    # Block-list sync (pepper/blocklist): entries per country list, how many published
+    # versions deltas are kept from, when clients should come back (plus up to
+    # jitter x that, so that a fleet does not return at once), and whose thresholds
+    # decide between the block list and the identification list.
+    blocklist_max_entries: int = Field(default=1_000_000, ge=1, le=10_000_000)
+    blocklist_retained_versions: int = Field(default=30, ge=2, le=500)
+    blocklist_refresh_s: int = Field(default=6 * 3600, ge=60, le=7 * 86400)
+    blocklist_refresh_jitter: float = Field(default=0.25, ge=0, le=1)
+    blocklist_sensitivity: Literal["low", "normal", "high"] = "normal"
 
     @field_validator("default_region")
     @classmethod

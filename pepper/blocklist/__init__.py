@@ -1,0 +1,1 @@
+"""Block-list sync: published lists for iOS Call Directory and offline clients."""

@@ -1,0 +1,97 @@
+"""``GET /v1/blocklist`` (device token) and ``POST /admin/blocklist/publish`` (admin)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import phonenumbers
+from flask import Flask, Response, current_app, request
+from flask_smorest import Blueprint
+
+from pepper.admin.views import ADMIN_AUTH, JobOut, _admin_only
+from pepper.blocklist.jobs import enqueue_publish
+from pepper.blocklist.schemas import BlocklistArgs, BlocklistOut
+from pepper.blocklist.serve import ArtifactCache, Ask, answer
+from pepper.errors import Unprocessable
+from pepper.http.auth import DEVICE_AUTH, authenticate_device, current_device
+from pepper.http.limits import LIMITER_KEY, token_or_ip
+from pepper.runtime import EXTENSION_KEY, runtime
+
+CACHE_KEY = "pepper.blocklist.cache"
+
+blp = Blueprint("blocklist", __name__, url_prefix="/v1/blocklist", description="Block-list sync")
+blp.before_request(authenticate_device)
+admin_blp = Blueprint(
+    "blocklist_admin", __name__, url_prefix="/admin/blocklist", description="Operators"
+)
+admin_blp.before_request(_admin_only)
+
+
+@blp.get("")
+@blp.arguments(BlocklistArgs, location="query")
+@blp.response(200, BlocklistOut)
+@blp.alt_response(304, description="If-None-Match matched: nothing changed")
+@blp.alt_response(410, description="the cursor's list changed or is no longer kept")
+@blp.doc(security=DEVICE_AUTH)
+def get_blocklist(args: dict[str, Any]) -> Response:
+    """The published block and identification lists: full, or a delta since a sync token.
+
+    ``format=binary`` answers ``application/vnd.pepper.blocklist`` (layout in the
+    README); the next check time is in ``Pepper-Next-Check`` (epoch seconds).
+    """
+    device = current_device()
+    rt = runtime()
+    region = args["country"] or device.default_region
+    country_code = phonenumbers.country_code_for_region(region)
+    if not country_code:
+        raise Unprocessable(f"{region} is not a region with a calling code")
+    ask = Ask(
+        device_id=device.id,
+        country_code=country_code,
+        since=args["since"],
+        fmt=args["format"],
+        chunk=args["chunk"],
+        cursor=args["cursor"],
+        personal=args["personal"],
+        gzip=request.accept_encodings["gzip"] > 0,
+        if_none_match=request.headers.get("If-None-Match"),
+    )
+    settings = rt.settings
+    with rt.uow() as uow:
+        result = answer(
+            uow, cache(), ask,
+            refresh_s=settings.blocklist_refresh_s, jitter=settings.blocklist_refresh_jitter,
+        )  # fmt: skip
+    response = Response(result.body, status=result.status, content_type=result.content_type)
+    response.headers.update(result.headers)
+    return response
+
+
+@admin_blp.post("/publish")
+@admin_blp.response(202, JobOut)
+@admin_blp.doc(security=ADMIN_AUTH)
+def publish() -> Any:
+    """Start a publish; while one runs anywhere, this returns that job."""
+    job, _ = enqueue_publish(runtime())
+    return job
+
+
+def cache() -> ArtifactCache:
+    found = current_app.extensions.get(CACHE_KEY)
+    assert isinstance(found, ArtifactCache)
+    return found
+
+
+def init_app(app: Flask) -> None:
+    """One artifact cache per process; the route's own rate limit (after limits.init_app)."""
+    app.extensions[CACHE_KEY] = ArtifactCache()
+    limiter = app.extensions.get(LIMITER_KEY)
+    endpoint = "blocklist.get_blocklist"
+    view = app.view_functions.get(endpoint)
+    if limiter is not None and view is not None:
+        limit = runtime_settings(app).rate_limit_blocklist
+        app.view_functions[endpoint] = limiter.limit(limit, key_func=token_or_ip)(view)
+
+
+def runtime_settings(app: Flask) -> Any:
+    return app.extensions[EXTENSION_KEY].settings
