@@ -13,9 +13,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from pepper.db import UnitOfWork, make_engine
+from pepper.db.engine import is_sqlite
 from pepper.settings import Settings
 
 EXTENSION_KEY = "pepper"
+# Threads that run call-decision lookups in each process (the deadline's thread pool).
+SCREEN_THREADS = 4
 
 
 def make_redis(settings: Settings) -> redis.Redis | None:
@@ -36,6 +39,9 @@ class Runtime:
     settings: Settings
     engine: Engine
     redis: redis.Redis | None
+    # The call decision's own pool: no pre-ping (see make_engine); the same engine on
+    # SQLite, where a "round trip" is a function call.
+    decision_engine: Engine
     session_factory: sessionmaker[Session] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -43,13 +49,20 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
-        return cls(settings=settings, engine=make_engine(settings), redis=make_redis(settings))
+        engine = make_engine(settings)
+        decision_engine = engine
+        if not is_sqlite(settings):
+            # Sized for the screener's thread pool; its connections are all it needs.
+            decision_engine = make_engine(settings, pre_ping=False, pool_size=SCREEN_THREADS)
+        return cls(settings, engine, make_redis(settings), decision_engine)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.decision_engine is not self.engine:
+            self.decision_engine.dispose()
         if self.redis is not None:
             self.redis.close()
 

@@ -8,11 +8,12 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from pepper.errors import Unauthorized
 from pepper.http.auth import authenticate_device, current_device
 from pepper.numbers import normalize
 from pepper.reputation import bucket
 from pepper.runtime import runtime
-from pepper.screening.lookup import signals_for
+from pepper.screening.lookup import by_device, read_signals
 from pepper.screening.policy import label_for
 from pepper.screening.types import Action, CallFacts, Sensitivity
 from pepper.screening.views import screener
@@ -63,7 +64,7 @@ def lookup(number: str) -> dict[str, Any]:
         return body
     # The same single read as the call decision (lists, labels, counters, call pattern).
     with runtime().engine.connect() as connection:
-        found = signals_for(connection, device.id, parsed)
+        found = read_signals(connection, by_device(device.id, Unauthorized), parsed)
     evidence = found.evidence
     s = screener()
     score = s.scorer.score(CallFacts(number=parsed), evidence, time.time(), found.pattern)

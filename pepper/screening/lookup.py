@@ -1,15 +1,25 @@
-"""The decision's reads: two round trips, Core SQL, no ORM on the hot path.
+"""The decision's reads: one round trip, Core SQL, no ORM on the hot path.
 
 BASELINES: a PostgreSQL round trip costs ~180 µs through Core and ~640 µs through
-the ORM with a new session. A decision needs the device (by token) and then every
-signal about the caller — personal lists, operator labels, number and range
-counters, report categories — which one ``UNION ALL`` fetches at once.
+the ORM with a new session. A decision needs whom the call is for (a device found by
+its token, or a carrier subscriber and its device) and then every signal about the
+caller — personal lists, operator labels, number and range counters, report
+categories, the caller's carrier pattern. One statement fetches them all: a ``who``
+CTE selects the device's settings and a ``UNION ALL`` of the signals is joined to it,
+so an unknown token returns no row at all and a known one returns its settings on
+every signal row.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, text
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
+from sqlalchemy import Connection, String, TextClause, bindparam, text
+
+from pepper.auth.tokens import hash_token
 from pepper.model.features import CallerPattern
 from pepper.numbers import NormalizedNumber
 from pepper.reputation.core import Counters, Evidence
@@ -26,7 +36,7 @@ _SIGNALS = f"""
 SELECT kind AS src, pattern AS key, CAST(NULL AS VARCHAR(16)) AS label, {_SPECIFICITY} AS n,
        {_F} AS spam_w, {_F} AS ham_w, {_F} AS complaint_w, 0 AS spam_n, 0 AS ham_n,
        0 AS complaint_n, {_F} AS ref_epoch
-  FROM list_entries WHERE device_id = :device_id AND {_MATCH}
+  FROM list_entries WHERE device_id = (SELECT device_id FROM who) AND {_MATCH}
 UNION ALL
 SELECT 'admin:' || verdict, pattern, category, {_SPECIFICITY}, {_F}, {_F}, {_F}, 0, 0, 0, {_F}
   FROM admin_labels WHERE {_MATCH}
@@ -46,9 +56,62 @@ SELECT 'pattern2', caller, NULL, short_calls, {_F}, {_F}, {_F}, challenge_passed
        challenge_failed, 0, {_F}
   FROM caller_stats WHERE caller = :e164
 """  # noqa: S608 - constants only; every value is a bound parameter
+SIGNAL_COLUMNS = 11
+
+# The first columns every ``who`` selects, in this order; a Who may add its own after.
+WHO_COLUMNS = ("device_id", "default_region", "sensitivity", "withheld_action", "own_number")
 
 
-SIGNALS = text(_SIGNALS).bindparams(bindparam("keys", expanding=True))
+@dataclass(slots=True)
+class Who:
+    """Whom a call is for: a SELECT of ``WHO_COLUMNS`` (then extras) yielding one row.
+
+    ``unknown`` is what to raise when it yields none; ``row`` holds what it selected
+    once the lookup ran (the carrier webhook reads its subscriber from the extras).
+    """
+
+    sql: str
+    params: Mapping[str, Any]
+    unknown: Callable[[], Exception]
+    row: Sequence[Any] | None = field(default=None)
+
+    @property
+    def device_id(self) -> int:
+        assert self.row is not None
+        return int(self.row[0])
+
+    @property
+    def region(self) -> str:
+        assert self.row is not None
+        return str(self.row[1])
+
+
+_DEVICE_BY_HASH = (
+    "SELECT d.id AS device_id, d.default_region, d.sensitivity, d.withheld_action,"
+    " d.own_number FROM api_clients c JOIN devices d ON d.client_id = c.id"
+    " WHERE c.token_hash = :token_hash AND c.kind = 'device' AND c.revoked_at IS NULL"
+)
+_DEVICE_BY_ID = (
+    "SELECT id AS device_id, default_region, sensitivity, withheld_action, own_number"
+    " FROM devices WHERE id = :who_device_id"
+)
+
+
+def by_token(token: str, unknown: Callable[[], Exception]) -> Who:
+    """The device holding this token; no per-process cache, so a revocation is seen by
+    every server on its next request."""
+    return Who(_DEVICE_BY_HASH, {"token_hash": hash_token(token)}, unknown)
+
+
+def by_device(device_id: int, unknown: Callable[[], Exception]) -> Who:
+    return Who(_DEVICE_BY_ID, {"who_device_id": device_id}, unknown)
+
+
+@cache
+def _statement(who_sql: str) -> TextClause:
+    # who_sql is one of this package's constants (by_token, by_device, subscriber_who).
+    sql = f"WITH who AS ({who_sql}) SELECT who.*, s.* FROM who LEFT JOIN ({_SIGNALS}) s ON 1 = 1"  # noqa: S608
+    return text(sql).bindparams(bindparam("keys", expanding=True, type_=String))
 
 
 class Found:
@@ -64,20 +127,29 @@ class Found:
         self.pattern: CallerPattern | None = None
 
 
-def signals_for(connection: Connection, device_id: int, number: NormalizedNumber) -> Found:
+def read_signals(connection: Connection, who: Who, number: NormalizedNumber | None) -> Found:
+    """Find ``who`` (raising ``who.unknown()`` when nothing matches) and the caller's
+    signals in one statement; ``number`` None (or one never looked up) finds only who."""
     found = Found()
-    if number.e164 is None:
-        return found
-    keys = evidence_keys(number)
+    usable = number is not None and number.e164 is not None and not number.never_block
+    e164 = number.e164 if usable and number is not None else None
+    keys = evidence_keys(number) if usable and number is not None else []
     rows = connection.execute(
-        SIGNALS,
-        {"device_id": device_id, "e164": number.e164, "keys": keys, "yes": True, "no": False},
+        _statement(who.sql),
+        {**who.params, "e164": e164, "keys": keys, "yes": True, "no": False},
     ).all()
+    if not rows:
+        raise who.unknown()
+    width = len(rows[0]) - SIGNAL_COLUMNS
+    who.row = tuple(rows[0][:width])
+    if e164 is None:
+        return found
+    signal_rows = [row[width:] for row in rows if row[width] is not None]
     best: dict[str, int] = {}
     counters: dict[str, Counters] = {}
     categories: dict[str, int] = {}
     pattern: dict[str, tuple[float, ...]] = {}
-    for src, key, label, n, *weights in rows:
+    for src, key, label, n, *weights in signal_rows:
         if src == "counter":
             counters[key] = Counters(*weights)
         elif src == "category":

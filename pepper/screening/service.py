@@ -12,24 +12,20 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 
-from sqlalchemy import Connection
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from pepper.devices.service import DeviceInfo, device_by_token
-from pepper.errors import PepperError
+from pepper.errors import PepperError, Unauthorized
 from pepper.metrics import DECISIONS, FAIL_OPEN
-from pepper.numbers import InvalidNumber, normalize
-from pepper.runtime import Runtime
+from pepper.numbers import InvalidNumber, NormalizedNumber, normalize
+from pepper.runtime import SCREEN_THREADS, Runtime
 from pepper.scoring import Scorer
 from pepper.screening.breaker import Breaker
-from pepper.screening.lookup import signals_for
+from pepper.screening.lookup import Who, by_token, read_signals
 from pepper.screening.policy import android_flags, decide
 from pepper.screening.stir import parse_attestation
 from pepper.screening.types import (
@@ -78,10 +74,6 @@ class Outcome:
     signals: Signals | None = None
 
 
-# Finds who the call is for, inside the decision's connection (raises Unauthorized).
-Identify = Callable[[Connection], DeviceInfo]
-
-
 def degraded_decision(cause: str) -> Decision:
     return Decision(
         action=Action.ALLOW,
@@ -92,12 +84,13 @@ def degraded_decision(cause: str) -> Decision:
     )
 
 
-def device_facts(device: DeviceInfo) -> DeviceFacts:
-    own = normalize(device.own_number) if device.own_number else None
+def device_facts(who: Who) -> DeviceFacts:
+    assert who.row is not None
+    _, _, sensitivity, withheld_action, own_number = who.row[:5]
     return DeviceFacts(
-        own_number=own,
-        sensitivity=Sensitivity(device.sensitivity),
-        withheld_action=Action(device.withheld_action),
+        own_number=normalize(own_number) if own_number else None,
+        sensitivity=Sensitivity(sensitivity),
+        withheld_action=Action(withheld_action),
     )
 
 
@@ -109,17 +102,18 @@ class Screener:
         self.runtime = runtime
         self.scorer = scorer
         self.policy = policy_from(settings)
+        self.region = settings.default_region
         self.deadline_s = settings.screen_deadline_ms / 1000
         self.cache_ttl_s = settings.decision_cache_ttl_s
         self.breaker = Breaker(settings.breaker_failures, settings.breaker_reset_s)
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pepper-screen")
+        self._pool = ThreadPoolExecutor(SCREEN_THREADS, thread_name_prefix="pepper-screen")
 
     def screen(self, token: str, request: CallRequest) -> Outcome:
         """Decide for a phone app, identified by its token."""
-        return self.decide_call(partial(device_by_token, token=token), request, route="screen")
+        return self.decide_call(by_token(token, Unauthorized), request, route="screen")
 
-    def decide_call(self, identify: Identify, request: CallRequest, *, route: str) -> Outcome:
-        """Decide on a call for whoever ``identify`` finds (in the same connection).
+    def decide_call(self, who: Who, request: CallRequest, *, route: str) -> Outcome:
+        """Decide on a call for ``who`` (found in the same statement as the signals).
 
         The one decision path of the phone-app API and the carrier webhooks.
         """
@@ -127,7 +121,7 @@ class Screener:
         decision_id = uuid.uuid4().hex
         if not self.breaker.allow():
             return self._degraded("breaker_open", decision_id, route)
-        future = self._pool.submit(self._lookup, identify, request)
+        future = self._pool.submit(self._lookup, who, request)
         try:
             device, call, signals = future.result(timeout=self.deadline_s)
         except (PepperError, InvalidNumber):
@@ -145,7 +139,7 @@ class Screener:
             return self._degraded("lookup_error", decision_id, route)
         self.breaker.success()
         try:
-            decision = decide(call, device_facts(device), signals, self.policy)
+            decision = decide(call, device, signals, self.policy)
         except Exception:  # a bug in the policy must not drop a call
             log.exception("decision policy failed")
             return self._degraded("policy_error", decision_id, route)
@@ -160,21 +154,48 @@ class Screener:
         log.warning("screening degraded to allow", extra={"cause": cause})
         return Outcome(degraded_decision(cause), decision_id, True, 0)
 
-    def _lookup(
-        self, identify: Identify, request: CallRequest
-    ) -> tuple[DeviceInfo, CallFacts, Signals]:
-        with self.runtime.engine.connect() as connection:
-            device = identify(connection)
-            call = CallFacts(
-                number=normalize(request.number, device.default_region),
-                attestation=parse_attestation(request.verstat),
-                in_contacts=request.in_contacts,
-                call_time=request.call_time,
-            )
-            number = call.number
-            if number.e164 is None or number.never_block:
-                return device, call, Signals()
-            found = signals_for(connection, device.id, number)
+    def _lookup(self, who: Who, request: CallRequest) -> tuple[DeviceFacts, CallFacts, Signals]:
+        for attempt in (1, 2):
+            try:
+                return self._lookup_once(who, request)
+            except DBAPIError as exc:
+                # The decision engine skips the pre-ping round trip, so a connection the
+                # database dropped (a restart, an idle cutoff) shows up here; SQLAlchemy
+                # has invalidated the pool, and the second try gets a fresh connection.
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _lookup_once(
+        self, who: Who, request: CallRequest
+    ) -> tuple[DeviceFacts, CallFacts, Signals]:
+        # The number is read in the server's region before the device's region is known,
+        # so that one statement finds both; a national number from a device in another
+        # region is read again below (a second round trip, rare).
+        guess: NormalizedNumber | None
+        try:
+            guess = normalize(request.number, self.region)
+        except InvalidNumber:
+            guess = None
+        connection = self.runtime.decision_engine.connect()
+        with connection.execution_options(isolation_level="AUTOCOMMIT"):
+            found = read_signals(connection, who, guess)
+            number = guess
+            if guess is None or who.region != self.region:
+                number = normalize(request.number, who.region)
+                if guess is None or (number.e164, number.never_block) != (
+                    guess.e164, guess.never_block,
+                ):  # fmt: skip
+                    found = read_signals(connection, who, number)
+        assert number is not None
+        call = CallFacts(
+            number=number,
+            attestation=parse_attestation(request.verstat),
+            in_contacts=request.in_contacts,
+            call_time=request.call_time,
+        )
+        if number.e164 is None or number.never_block:
+            return device_facts(who), call, Signals()
         score = None
         if not number.withheld:
             score = self.scorer.score(call, found.evidence, time.time(), found.pattern)
@@ -184,4 +205,4 @@ class Screener:
             admin_label=found.admin_label,
             score=score,
         )
-        return device, call, signals
+        return device_facts(who), call, signals

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from pepper.db import UTCDateTime, utcnow
-from pepper.devices.service import DeviceInfo
+from pepper.db import utcnow
+from pepper.screening.lookup import Who
 
 FINAL_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
 MODES = ("block", "challenge", "label")
@@ -29,41 +30,33 @@ class SubscriberInfo:
     mode: str
 
 
-_SUBSCRIBER = text(
-    "SELECT id, twilio_number, ring_to, device_id, mode FROM subscribers"
-    " WHERE twilio_number = :number"
+# The screening lookup's ``who`` for a carrier call: the subscriber answering on the
+# called number, with its device's settings, or carrier defaults when it has none (its
+# device id -1 matches no personal list entry; neighbour spoofing is judged against the
+# number the subscriber answers on).
+_SUBSCRIBER_WHO = (
+    "SELECT COALESCE(d.id, -1) AS device_id,"
+    " COALESCE(d.default_region, :who_region) AS default_region,"
+    " COALESCE(d.sensitivity, 'normal') AS sensitivity,"
+    " COALESCE(d.withheld_action, 'allow') AS withheld_action,"
+    " CASE WHEN d.id IS NULL THEN s.ring_to ELSE d.own_number END AS own_number,"
+    " s.id AS subscriber_id, s.twilio_number, s.ring_to, s.device_id AS subscriber_device,"
+    " s.mode FROM subscribers s LEFT JOIN devices d ON d.id = s.device_id"
+    " WHERE s.twilio_number = :who_number"
 )
-_DEVICE = text(
-    "SELECT id, client_id, platform, app_version, os_version, device_model, default_region,"
-    " sensitivity, withheld_action, own_number, created_at FROM devices WHERE id = :id"
-).columns(created_at=UTCDateTime())
 
 
-def find_subscriber(connection: Connection, twilio_number: str) -> SubscriberInfo | None:
-    row = connection.execute(_SUBSCRIBER, {"number": twilio_number}).first()
-    return SubscriberInfo(*row) if row is not None else None
+def subscriber_who(twilio_number: str, region: str, unknown: Callable[[], Exception]) -> Who:
+    """Whom a call to this Twilio number is for, found with the caller's signals."""
+    params = {"who_number": twilio_number, "who_region": region}
+    return Who(_SUBSCRIBER_WHO, params, unknown)
 
 
-def device_for(connection: Connection, subscriber: SubscriberInfo, region: str) -> DeviceInfo:
-    """The subscriber's device (its lists and sensitivity), or carrier defaults."""
-    if subscriber.device_id is not None:
-        row = connection.execute(_DEVICE, {"id": subscriber.device_id}).first()
-        if row is not None:
-            return DeviceInfo(*row)
-    return DeviceInfo(
-        id=-1,  # matches no personal list entry
-        client_id=-1,
-        platform="carrier",
-        app_version="",
-        os_version="",
-        device_model="",
-        default_region=region,
-        sensitivity="normal",
-        withheld_action="allow",
-        # Neighbour spoofing is judged against the number the subscriber answers on.
-        own_number=subscriber.ring_to,
-        created_at=utcnow(),
-    )
+def subscriber_of(who: Who) -> SubscriberInfo | None:
+    """The subscriber a lookup by ``subscriber_who`` found (None if it did not run)."""
+    if who.row is None:
+        return None
+    return SubscriberInfo(*who.row[5:10])
 
 
 def challenge_digit() -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, request, url_for
-from sqlalchemy import Connection
 from werkzeug.datastructures import MultiDict
 
 from pepper.carriers.twilio import twiml
@@ -18,13 +17,12 @@ from pepper.carriers.twilio.service import (
     SubscriberInfo,
     answer_challenge,
     challenge_digit,
-    device_for,
-    find_subscriber,
     finish_call,
     record_call,
+    subscriber_of,
+    subscriber_who,
 )
 from pepper.carriers.twilio.signature import is_signed
-from pepper.devices.service import DeviceInfo
 from pepper.errors import NotFound
 from pepper.http.problems import problem
 from pepper.metrics import CARRIER_CALLS, FAIL_OPEN, WEBHOOK_SIGNATURE_FAILURES
@@ -104,28 +102,21 @@ def _screen_call(form: MultiDict[str, str]) -> Response:
         to = None
     if to is None:
         return _xml(twiml.reject(), "unknown_to")
-    found: list[SubscriberInfo] = []
-
-    def identify(connection: Connection) -> DeviceInfo:
-        subscriber = find_subscriber(connection, to)
-        if subscriber is None:
-            raise UnknownSubscriber()
-        found.append(subscriber)
-        return device_for(connection, subscriber, settings.default_region)
-
+    who = subscriber_who(to, settings.default_region, UnknownSubscriber)
     caller = form.get("From", "") or "unknown"
     call = CallRequest(number=caller, verstat=_verstat(form))
     try:
-        outcome = screener().decide_call(identify, call, route="twilio_voice")
+        outcome = screener().decide_call(who, call, route="twilio_voice")
     except UnknownSubscriber:
         return _xml(twiml.reject(), "unknown_to")
     except InvalidNumber:
         # A caller ID that is no number at all is treated as a withheld one.
         call = CallRequest(number="unknown", verstat=call.verstat)
-        outcome = screener().decide_call(identify, call, route="twilio_voice")
-    if not found:  # degraded before we learned who is called: settings must do
+        outcome = screener().decide_call(who, call, route="twilio_voice")
+    subscriber = subscriber_of(who)
+    if subscriber is None:  # degraded before we learned who is called: settings must do
         return _fallback(form)
-    return _answer(form, found[0], outcome)
+    return _answer(form, subscriber, outcome)
 
 
 def _verstat(form: MultiDict[str, str]) -> str | None:

@@ -149,3 +149,20 @@ def test_garbage_caller_ids_are_a_422_problem(app: Flask) -> None:
     assert response.status_code == 422
     assert response.json is not None
     assert response.json["code"] == "invalid_number"
+
+
+def test_a_national_number_is_read_in_the_device_region(
+    client: FlaskClient, runtime: Runtime
+) -> None:
+    """The lookup first reads the number in the server's region (US); a GB device's
+    national number must still be judged as the GB number it is."""
+    with runtime.uow() as uow:
+        label(uow, "+442079460018", "block", "fraud")
+        label(uow, "+12079460018", "allow")  # what the same digits mean in the US
+    gb = register(client, default_region="GB")
+    us = register(client)
+    decision = screen(client, gb, "020 7946 0018")
+    assert (decision["action"], decision["reasons"][0]["code"]) == ("block", "admin_blocked")
+    assert screen(client, us, "(207) 946-0018")["action"] == "allow"
+    # A national GB number is no valid US number at all: still read in the device region.
+    assert screen(client, gb, "07700 900123")["degraded"] is False

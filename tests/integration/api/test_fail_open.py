@@ -88,3 +88,26 @@ def test_a_bug_in_the_policy_degrades_to_allow(app: Flask, monkeypatch: pytest.M
     client = app.test_client()
     decision = screen(client, register(client), "+12025550143")
     assert_degraded_allow(decision)
+
+
+def test_a_connection_the_database_dropped_is_retried_not_failed_open(app: Flask) -> None:
+    """The decision's pool skips the pre-ping round trip; a connection the database
+    closed (a restart, an idle cutoff) must cost one retry, not a degraded call."""
+    client = app.test_client()
+    headers = register(client)
+    assert screen(client, headers, "+12025550143")["degraded"] is False
+    engine = app.extensions["pepper"].decision_engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to drop a connection")
+    with app.extensions["pepper"].engine.connect() as admin:
+        me = admin.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        killed = admin.exec_driver_sql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> %(me)s",
+            {"me": me},
+        ).scalar_one()
+    assert killed >= 1
+    before = fail_open_count("OperationalError")
+    decision = screen(client, headers, "+12025550143")
+    assert decision["degraded"] is False
+    assert fail_open_count("OperationalError") == before
