@@ -15,8 +15,8 @@ from pepper.db import utcnow
 from pepper.diagnostics import service as field_issues
 from pepper.http.auth import bearer_token
 from pepper.jobs import service as jobs
-from pepper.model import registry
 from pepper.model.jobs import enqueue_training
+from pepper.model.service import activate_checked
 from pepper.runtime import runtime
 
 blp = Blueprint("admin", __name__, url_prefix="/admin", description="Operators")
@@ -110,9 +110,9 @@ def get_job(job_id: str) -> Any:
 @blp.response(204)
 @blp.doc(security=ADMIN_AUTH)
 def activate_model(version: str) -> None:
-    """Roll every server forward or back to this version."""
-    with runtime().uow() as uow:
-        registry.activate(uow, version)
+    """Roll every server forward or back to this version (422 if it cannot be loaded)."""
+    rt = runtime()
+    activate_checked(rt.uow, rt.settings.models_dir, version)
 
 
 class SummaryArgs(Schema):

@@ -12,7 +12,12 @@ from pepper.errors import PepperError
 from pepper.model import registry
 from pepper.model.artifacts import ArtifactRefused
 from pepper.model.features import FEATURE_NAMES, extract
-from pepper.model.service import export_default, install_default, train_and_register
+from pepper.model.service import (
+    activate_checked,
+    export_default,
+    install_default,
+    train_and_register,
+)
 from pepper.model.simulate import ASSUMPTIONS, simulate
 from pepper.model.training import SIMULATION_START
 from pepper.runtime import runtime
@@ -75,10 +80,10 @@ def show_command(version: str | None) -> None:
 @model_cli.command("activate")
 @click.argument("version")
 def activate_command(version: str) -> None:
-    """Roll every server forward or back to VERSION."""
+    """Roll every server forward or back to VERSION (refused if it cannot be loaded)."""
+    rt = runtime()
     try:
-        with runtime().uow() as uow:
-            registry.activate(uow, version)
+        activate_checked(rt.uow, rt.settings.models_dir, version)
     except PepperError as exc:
         raise click.ClickException(exc.detail) from None
     click.echo(f"{version} is active")

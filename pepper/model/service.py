@@ -10,9 +10,10 @@ from typing import Any
 import sklearn
 
 from pepper.db import utcnow
-from pepper.errors import NotFound
+from pepper.errors import NotFound, Unprocessable
 from pepper.jobs.service import UowFactory
 from pepper.model import artifacts, registry
+from pepper.model.fast import from_pipeline
 from pepper.model.features import FEATURE_NAMES
 from pepper.model.training import Progress, score_for_comparison, train
 
@@ -88,6 +89,33 @@ def load_version(models_dir: Path, info: registry.VersionInfo) -> Any:
         expected_sha256=info.sha256,
         expected_sklearn_version=info.sklearn_version,
     )
+
+
+class ModelRefused(Unprocessable):
+    code = "model_refused"
+    title = "This model version cannot be served"
+
+
+def activate_checked(uow_factory: UowFactory, models_dir: Path, version: str) -> None:
+    """Point every server at ``version`` only after loading it the way servers will.
+
+    Servers refuse a corrupt, tampered or mismatched artifact and keep what they serve,
+    but a process that starts afterwards has nothing to keep: it would follow the
+    pointer to the refused version and serve without a model while its peers serve the
+    old one. So the pointer never moves to a version this host cannot load.
+    """
+    with uow_factory() as uow:
+        info = registry.get(uow, version)
+    if info.features != FEATURE_NAMES:
+        raise ModelRefused(f"{version} was trained on other features than this code extracts")
+    try:
+        from_pipeline(load_version(models_dir, info), FEATURE_NAMES)
+    except artifacts.ArtifactRefused as exc:
+        raise ModelRefused(f"{version} was refused: {exc.reason}", reason=exc.reason) from None
+    except ValueError:
+        raise ModelRefused(f"{version} is not a logistic pipeline") from None
+    with uow_factory() as uow:
+        registry.activate(uow, version)
 
 
 DEFAULT_MANIFEST = "default.json"
