@@ -1,6 +1,7 @@
 """Activation refuses a version no server could load, so a restarted process never
-follows the pointer to it (found by the cluster run: a corrupt version was activated,
-running processes kept the old model, a restarted instance served none)."""
+follows the pointer to it (found while building the cluster's corrupt-model step:
+running processes kept the old model, but a process started after the activation had
+nothing to keep and served without a model while its peers served the old one)."""
 
 from __future__ import annotations
 
