@@ -7,7 +7,14 @@ import tempfile
 
 bind = os.environ.get("PEPPER_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("PEPPER_WORKERS", str(multiprocessing.cpu_count() * 2 + 1)))
-threads = int(os.environ.get("PEPPER_THREADS", "1"))
+# Several threads per process: a request waiting on a slow or unreachable database must
+# not hold up the requests that do not wait for it — health checks, and decisions that
+# fail open after 300 ms. With one request per process (sync workers), PostgreSQL 100 ms
+# slower left every process waiting on a query: decisions queued for seconds and the load
+# balancer's health checks failed on every instance at once (the cluster run,
+# bench/cluster_scenario.py). Database concurrency stays bounded by the connection pool
+# (PEPPER_DB_POOL_SIZE + _MAX_OVERFLOW, waits of at most PEPPER_DB_POOL_TIMEOUT_S).
+threads = int(os.environ.get("PEPPER_THREADS", "8"))
 worker_class = "gthread" if threads > 1 else "sync"
 
 # A request that takes this long is stuck, not slow: the decision budget is 300 ms.
