@@ -52,3 +52,20 @@ format: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# A local multi-server cluster (cluster/pepper-cluster): three gunicorn instances behind
+# haproxy, its own PostgreSQL and Redis, a job worker. State in var/cluster/.
+.PHONY: cluster cluster-down cluster-test cluster-test-short
+cluster: install
+	cluster/pepper-cluster up
+
+cluster-down:
+	cluster/pepper-cluster down
+
+# The cluster under mixed load and faults, with the verdict (exits 1 on a missed target).
+# flock: one heavy run at a time on this machine.
+cluster-test: install
+	flock /tmp/pepper-heavy.lock $(BIN)/python -m bench.cluster_scenario
+
+cluster-test-short: install
+	flock /tmp/pepper-heavy.lock $(BIN)/python -m bench.cluster_scenario --short

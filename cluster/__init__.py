@@ -1,0 +1,1 @@
+"""The local multi-server cluster: the production blueprint, and the faults it survives."""
