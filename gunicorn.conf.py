@@ -16,6 +16,10 @@ workers = int(os.environ.get("PEPPER_WORKERS", str(multiprocessing.cpu_count() *
 # (PEPPER_DB_POOL_SIZE + _MAX_OVERFLOW, waits of at most PEPPER_DB_POOL_TIMEOUT_S).
 threads = int(os.environ.get("PEPPER_THREADS", "8"))
 worker_class = "gthread" if threads > 1 else "sync"
+# ... and all threads but two may wait on the database (pepper/db/bulkhead.py): a hung
+# database costs other requests an immediate 503, never these two threads.
+if threads > 2:
+    os.environ.setdefault("PEPPER_DB_REQUEST_SLOTS", str(threads - 2))
 
 # A request that takes this long is stuck, not slow: the decision budget is 300 ms.
 timeout = int(os.environ.get("PEPPER_WORKER_TIMEOUT", "30"))

@@ -12,6 +12,7 @@ from pepper.blocklist import views as blocklist
 from pepper.blocklist.cli import lists_cli
 from pepper.carriers.twilio.views import blp as twilio_blp
 from pepper.complaints.cli import import_cli
+from pepper.db import bulkhead
 from pepper.db.cli import db_cli
 from pepper.devices.views import blp as devices_blp
 from pepper.diagnostics.metrics_view import blueprint as metrics_blueprint
@@ -57,6 +58,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[EXTENSION_KEY] = rt
     observe.init_app(app)
     problems.init_app(app)
+    if settings.db_request_slots:
+        bulkhead.init_app(app, settings.db_request_slots)
     api = make_api(app)
     health.init_app(app)
     app.register_blueprint(metrics_blueprint)

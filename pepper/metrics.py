@@ -30,3 +30,8 @@ RATE_LIMITED = Counter("pepper_rate_limited_total", "Requests refused with 429",
 SENTRY_DROPPED = Counter(
     "pepper_sentry_events_dropped_total", "Sentry events sentry-sdk dropped, by reason", ["reason"]
 )
+DB_SHED = Counter(
+    "pepper_db_shed_total",
+    "Requests refused at once (503) because this process's database slots were all waiting",
+    ["route"],
+)

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=5, ge=1, le=100)
     db_max_overflow: int = Field(default=5, ge=0, le=100)
     db_pool_timeout_s: float = Field(default=2.0, gt=0, le=60)
+    # How many requests of a process may wait on the database at once (pepper/db/
+    # bulkhead.py). gunicorn.conf.py sets it to its threads minus two, kept for decisions
+    # and health checks; unset (tests, the CLI) there is no bound.
+    db_request_slots: int | None = Field(default=None, ge=1, le=256)
     sqlite_busy_timeout_s: float = Field(default=5.0, gt=0, le=60)
     redis_socket_timeout_s: float = Field(default=0.25, gt=0, le=30)
     redis_connect_timeout_s: float = Field(default=0.5, gt=0, le=30)

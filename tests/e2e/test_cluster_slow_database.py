@@ -5,7 +5,8 @@ process, PostgreSQL made 100 ms slower (or unreachable) left every process waiti
 a query, so decisions that fail open after 300 ms waited seconds in the queue and the
 load balancer's health checks timed out on every instance at once (haproxy answered
 503 itself). The shipped gunicorn.conf.py must keep answering /livez and /v1/screen
-while other requests are stuck on the database.
+while other requests are stuck on the database (threads, and the database bulkhead in
+pepper/db/bulkhead.py that keeps two of them free).
 """
 
 from __future__ import annotations
@@ -42,11 +43,12 @@ def test_liveness_and_decisions_answer_while_other_requests_wait_on_a_hung_datab
             "PEPPER_DATABASE_URL": f"postgresql+psycopg://pepper@127.0.0.1:{port}/pepper",
             "PEPPER_DB_CONNECT_TIMEOUT_S": "3",
         }
-        with gunicorn(env, workers=1) as base, ThreadPoolExecutor(6) as pool:
-            stuck = [pool.submit(call, f"{base}/v1/reports", {"number": "+12025550143",
-                                                             "verdict": "spam"})
-                     for _ in range(4)]  # fmt: skip
-            time.sleep(0.5)  # the four are now waiting on the database
+        # One process of 8 threads (the shipped default); more requests that need the
+        # database than it has threads.
+        with gunicorn(env, workers=1) as base, ThreadPoolExecutor(16) as pool:
+            report = {"number": "+12025550143", "verdict": "spam"}
+            stuck = [pool.submit(call, f"{base}/v1/reports", report) for _ in range(12)]
+            time.sleep(0.5)  # they are now waiting on the database, or were refused
             live = pool.submit(call, f"{base}/livez").result()
             decision = pool.submit(call, f"{base}/v1/screen", {"number": "+12025550143"}).result()
             slow = [f.result() for f in stuck]
@@ -57,3 +59,7 @@ def test_liveness_and_decisions_answer_while_other_requests_wait_on_a_hung_datab
     assert decision[2]["degraded"] is True
     assert decision[1] < 1.5, f"/v1/screen took {decision[1]:.1f} s: its deadline is 300 ms"
     assert all(status == 503 for status, _, _ in slow)
+    # All threads but two may wait on the database; the others are refused at once.
+    waited = sorted(seconds for _, seconds, _ in slow)
+    assert sum(1 for s in waited if s < 1.0) == 6, waited
+    assert all(body["code"] == "database_unavailable" for _, _, body in slow)

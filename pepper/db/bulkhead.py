@@ -1,0 +1,77 @@
+"""A bulkhead between the database and what a process must always answer.
+
+A query against a PostgreSQL that hangs (a frozen server, a network that drops packets)
+waits until the server answers again: the statement timeout is enforced by the server,
+which is not answering. Each such request holds one of gunicorn's threads. Without a
+bound, a hung database takes every thread of every process within seconds, and then
+the requests that never wait on it — health checks, and call decisions that fail open
+after 300 ms — queue behind them: the load balancer sees every instance fail at once and
+the calls that should ring wait seconds (found by the cluster run,
+bench/cluster_scenario.py).
+
+So at most ``PEPPER_DB_REQUEST_SLOTS`` requests per process (set by gunicorn.conf.py to
+all its threads but two) may be inside a route that uses the database. One more is
+answered at once with 503 ``database_unavailable`` and Retry-After — the same answer
+as a database that refuses connections, which clients already retry — and counted in
+``pepper_db_shed_total``. Decisions (they bound their own database time), the carrier
+webhooks that ring calls, health checks and metrics never take a slot.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Flask, Response, g, request
+
+from pepper.http.problems import problem
+from pepper.metrics import DB_SHED
+
+# Endpoints that must answer whatever the database does.
+EXEMPT = frozenset(
+    {"screening.screen", "twilio.voice", "twilio.voice_fallback", "twilio.challenge"}
+)
+EXEMPT_PREFIXES = ("health.", "metrics.", "static")
+_SLOT = "pepper_db_slot"
+
+
+def exempt(endpoint: str | None) -> bool:
+    return endpoint is None or endpoint in EXEMPT or endpoint.startswith(EXEMPT_PREFIXES)
+
+
+class Bulkhead:
+    def __init__(self, slots: int) -> None:
+        self.slots = slots
+        self._free = threading.BoundedSemaphore(slots)
+
+    def enter(self) -> bool:
+        """Take a slot if one is free; never waits."""
+        return self._free.acquire(blocking=False)
+
+    def leave(self) -> None:
+        self._free.release()
+
+
+def init_app(app: Flask, slots: int) -> Bulkhead:
+    bulkhead = Bulkhead(slots)
+
+    @app.before_request
+    def _take_slot() -> Response | None:
+        endpoint = request.endpoint
+        if exempt(endpoint):
+            return None
+        if not bulkhead.enter():
+            DB_SHED.labels(route=endpoint or "unknown").inc()
+            return problem(
+                503, "database_unavailable", "Database unavailable",
+                "every database slot of this process is waiting; retry",
+                headers_retry=True,
+            )  # fmt: skip
+        setattr(g, _SLOT, True)
+        return None
+
+    @app.teardown_request
+    def _give_back(_error: BaseException | None) -> None:
+        if g.pop(_SLOT, False):
+            bulkhead.leave()
+
+    return bulkhead
