@@ -362,6 +362,8 @@ def markdown(v: dict[str, Any]) -> str:
             else f"activation answered {s['api_status']}; served {s['served']}"
         )  # fmt: skip
         lines.append(f"| model: {s['step']} | {detail} | {mark[s['ok']]} |")
+    for step, why in v.get("steps_not_run", {}).items():
+        lines.append(f"| step not run: {step} | {why} | – |")
     lines += ["", "Fail-open decisions (POST /v1/screen) per window:", ""]
     lines += ["| window | decided | degraded |", "|---|---|---|"]
     for w, c in v["fail_open_by_window"].items():
