@@ -9,12 +9,19 @@ A 429 on ``/v1/screen`` is an answer like any failure: the app lets the call rin
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
+from werkzeug.exceptions import TooManyRequests
 
 from pepper.http.auth import token_fingerprint
 from pepper.http.problems import from_http_exception
@@ -46,13 +53,25 @@ def route_limits(settings: Settings) -> dict[str, tuple[str, Callable[[], str]]]
     }
 
 
+# Routes whose limit is checked with ``limits`` directly (see DirectLimit).
+DIRECT = frozenset({"screening.screen"})
+# After a storage error, how long a DirectLimit counts in memory before trying Redis again.
+STORAGE_RETRY_S = 5.0
+
+
 def init_app(app: Flask, settings: Settings) -> Limiter:
-    storage_options: dict[str, str | int] = {}
+    # Without timeouts redis-py waits forever on a Redis that stopped answering, and
+    # every limited request would hang with it (redis-py issue 2243).
+    storage_options: dict[str, str | int | float] = {
+        "socket_timeout": settings.redis_socket_timeout_s,
+        "socket_connect_timeout": settings.redis_connect_timeout_s,
+    }
     limiter = Limiter(
         key_func=client_ip,
         app=app,
         storage_uri=settings.redis_url or "memory://",
-        storage_options=storage_options,
+        # Flask-Limiter types these as str | int; limits passes them on to redis-py.
+        storage_options=storage_options,  # type: ignore[arg-type]
         key_prefix=f"{settings.redis_prefix}rl",
         # One INCR per request; moving windows cost a Lua script per check and a
         # second one per response for the headers.
@@ -67,7 +86,11 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
     )
     for endpoint, (limit, key_func) in route_limits(settings).items():
         view = app.view_functions.get(endpoint)
-        if view is not None:
+        if view is not None and endpoint in DIRECT:
+            limiter.exempt(view)
+            direct = DirectLimit(limiter, limit, key_func, endpoint)
+            app.view_functions[endpoint] = direct.wrap(view)
+        elif view is not None:
             # The limit is checked by the wrapper, so the wrapper must be what Flask calls.
             wrapped = limiter.limit(limit, key_func=key_func)(view)
             app.view_functions[endpoint] = wrapped  # type: ignore[assignment]
@@ -76,9 +99,24 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
     for endpoint, view in app.view_functions.items():
         if endpoint.startswith(("health.", "twilio.", "metrics.")):
             limiter.exempt(view)
+    _skip_middleware_for_direct(app, limiter)
     app.register_error_handler(RateLimitExceeded, _too_many)
     app.extensions[LIMITER_KEY] = limiter
     return limiter
+
+
+def _skip_middleware_for_direct(app: Flask, limiter: Limiter) -> None:
+    """Flask-Limiter's ``before_request`` works out, on every request, that an exempt
+    view is exempt; on the call-decision route that alone cost ~40 µs. Guard it."""
+    hooks = app.before_request_funcs.setdefault(None, [])
+    check = limiter._check_request_limit  # the hook Flask-Limiter registered
+    position = hooks.index(check)
+
+    def check_unless_direct() -> None:
+        if request.endpoint not in DIRECT:
+            check()
+
+    hooks[position] = check_unless_direct
 
 
 def _too_many(error: RateLimitExceeded) -> Response:
@@ -87,12 +125,74 @@ def _too_many(error: RateLimitExceeded) -> Response:
     current = current_app.extensions[LIMITER_KEY].current_limit
     if current is None:
         return response
-    window = current.limit.get_expiry()
-    retry_after = max(1, int(current.reset_at - time.time()))
+    return _with_limit_headers(response, current.limit, current.remaining, current.reset_at)
+
+
+def _with_limit_headers(
+    response: Response, item: RateLimitItem, remaining: int, reset_at: float
+) -> Response:
+    window = item.get_expiry()
+    retry_after = max(1, int(reset_at - time.time()))
     response.headers["Retry-After"] = str(retry_after)
-    response.headers["X-RateLimit-Limit"] = str(current.limit.amount)
-    response.headers["X-RateLimit-Remaining"] = str(current.remaining)
-    response.headers["X-RateLimit-Reset"] = str(int(current.reset_at))
-    response.headers["RateLimit-Policy"] = f'"pepper";q={current.limit.amount};w={window}'
-    response.headers["RateLimit"] = f'"pepper";r={current.remaining};t={retry_after}'
+    response.headers["X-RateLimit-Limit"] = str(item.amount)
+    response.headers["X-RateLimit-Remaining"] = str(remaining)
+    response.headers["X-RateLimit-Reset"] = str(int(reset_at))
+    response.headers["RateLimit-Policy"] = f'"pepper";q={item.amount};w={window}'
+    response.headers["RateLimit"] = f'"pepper";r={remaining};t={retry_after}'
     return response
+
+
+class DirectLimit:
+    """One route's limit, checked with ``limits`` on Flask-Limiter's own storage.
+
+    Flask-Limiter evaluates limits twice per request (its middleware, then the
+    decorator) with per-request bookkeeping around them; on the call-decision route
+    that cost more CPU than the decision's database read. This is the same fixed
+    window in the same shared storage, one ``hit`` per request and the same 429. When
+    the storage fails it counts in this process's memory for ``STORAGE_RETRY_S``, like
+    Flask-Limiter's in-memory fallback, so a sick Redis costs no request its time.
+    """
+
+    def __init__(
+        self, limiter: Limiter, limit: str, key_func: Callable[[], str], scope: str
+    ) -> None:
+        self.item = parse(limit)
+        self.key_func = key_func
+        self.scope = scope
+        self.prefix = limiter._key_prefix
+        self.shared = FixedWindowRateLimiter(limiter.storage)
+        self.local = FixedWindowRateLimiter(MemoryStorage())
+        self._lock = threading.Lock()
+        self._shared_down_until = 0.0
+
+    def wrap(self, view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def limited(*args: Any, **kwargs: Any) -> Any:
+            refused = self.check()
+            return refused if refused is not None else view(*args, **kwargs)
+
+        return limited
+
+    def check(self) -> Response | None:
+        """None when the request may go on, else the 429 to answer."""
+        key = (self.prefix, self.key_func(), self.scope)
+        strategy = self._strategy()
+        try:
+            allowed = strategy.hit(self.item, *key)
+        except Exception:  # any storage failure: count locally, never fail the request
+            log.warning("rate-limit storage failed; counting in memory", exc_info=True)
+            with self._lock:
+                self._shared_down_until = time.monotonic() + STORAGE_RETRY_S
+            strategy = self.local
+            allowed = strategy.hit(self.item, *key)
+        if allowed:
+            return None
+        try:
+            reset_at, remaining = strategy.get_window_stats(self.item, *key)
+        except Exception:
+            reset_at, remaining = time.time() + self.item.get_expiry(), 0
+        response = from_http_exception(TooManyRequests(f"{self.item} per client"))
+        return _with_limit_headers(response, self.item, remaining, reset_at)
+
+    def _strategy(self) -> FixedWindowRateLimiter:
+        return self.shared if time.monotonic() >= self._shared_down_until else self.local

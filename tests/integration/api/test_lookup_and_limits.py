@@ -1,9 +1,12 @@
+import time
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from pepper.runtime import Runtime
+from tests.support.blackhole import blackhole
 from tests.support.factories import register, report_spam
 
 SPAMMER = "+12025550143"
@@ -46,3 +49,45 @@ def test_screening_is_limited_per_token_with_retry_after_and_ratelimit_fields(
     assert refused.headers["RateLimit"].startswith('"pepper";r=0;t=')
     # Another device's budget is its own.
     assert client.post("/v1/screen", json={"number": SPAMMER}, headers=bob).status_code == 200
+
+
+def test_the_screening_limit_is_shared_by_every_process(
+    make_app: Callable[..., Flask], backend: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("the embedded default keeps limits in each process by design")
+    first, second = make_app(rate_limit_screen="4/minute"), make_app(rate_limit_screen="4/minute")
+    headers = register(first.test_client())
+    statuses = [
+        app.test_client().post("/v1/screen", json={"number": SPAMMER}, headers=headers).status_code
+        for app in (first, second) * 3
+    ]
+    # Two apps (two processes' worth of state) with per-process counts would allow 6.
+    assert statuses == [200, 200, 200, 200, 429, 429]
+
+
+def test_a_hung_redis_costs_screening_one_timeout_then_nothing(
+    make_app: Callable[..., Flask],
+) -> None:
+    with blackhole() as port:
+        app = make_app(
+            redis_url=f"redis://127.0.0.1:{port}/0",
+            redis_socket_timeout_s=0.2,
+            redis_connect_timeout_s=0.2,
+            rate_limit_screen="3/minute",
+        )
+        client = app.test_client()
+        headers = register(client)
+        elapsed = []
+        for _ in range(4):
+            started = time.monotonic()
+            response = client.post("/v1/screen", json={"number": SPAMMER}, headers=headers)
+            elapsed.append(time.monotonic() - started)
+            assert response.status_code in (200, 429)
+            if response.status_code == 200:
+                assert response.json is not None
+                assert response.json["degraded"] is False
+        # The first request waits for the timeout; after it the limit is counted in memory
+        # and still enforced (3 per minute).
+        assert response.status_code == 429
+        assert max(elapsed[1:]) < 0.15
