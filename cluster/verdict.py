@@ -299,10 +299,20 @@ def build(
     model_steps: list[dict[str, Any]],
     database_url: str,
     meta: dict[str, Any],
+    schedule: dict[str, Any],
 ) -> dict[str, Any]:
     start = records[0].t if records else 0.0
     requests = [r for r in records if r.route not in MARKERS and r.t >= start + WARMUP_S]
+    last = records[-1].t if records else 0.0
+    done = schedule.get("completed_at")
     targets = {
+        # Every step ran, and the load went on after the last one (else a fault was
+        # silently left out, or its aftermath never seen).
+        "schedule": {
+            "completed": done is not None,
+            "load_after_last_step_s": round(last - done, 1) if done else None,
+            "ok": done is not None and last - done >= 2.0,
+        },
         "decisions_on_time": decisions_on_time(requests, windows),
         "server_errors": server_errors(requests, windows),
         "reports": reports_check(records, database_url),
@@ -327,6 +337,7 @@ def markdown(v: dict[str, Any]) -> str:
     mark = {True: "met", False: "**MISSED**"}
     d, e, rep, st = (t["decisions_on_time"], t["server_errors"], t["reports"],
                      t["status_callbacks"])  # fmt: skip
+    sch = t["schedule"]
     lines = [
         f"Cluster verdict ({v['scenario']}, {v['date']}, {v['machine']}): "
         + ("**all targets met**" if v["passed"] else "**TARGETS MISSED**"),
@@ -336,6 +347,8 @@ def markdown(v: dict[str, Any]) -> str:
         "",
         "| target | result | |",
         "|---|---|---|",
+        f"| every fault step ran during the load | completed: {sch['completed']}, load went on"
+        f" {sch['load_after_last_step_s']} s after it | {mark[sch['ok']]} |",
         "| decisions answered before the caller gives up (phone 1 s, Twilio 2 s) ≥ 99.9 % | "
         f"{d['on_time']}/{d['decisions']} = {100 * d['share']:.3f} % (within 300 ms:"
         f" {d['within_300_ms']}) | {mark[d['ok']]} |",
