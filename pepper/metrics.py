@@ -1,6 +1,6 @@
 """Prometheus metrics of the service (served at /metrics by the diagnostics work)."""
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 DECISIONS = Counter(
     "pepper_decisions_total", "Screening decisions by action and deciding rung", ["action", "rung"]
@@ -17,6 +17,14 @@ CARRIER_CALLS = Counter(
     "pepper_carrier_calls_total", "Carrier calls answered, by TwiML outcome", ["outcome"]
 )
 MODEL_SWAPS = Counter("pepper_model_swaps_total", "Times this process switched model versions")
+# One series per live process ("liveall"): a rollout shows as every pid's 1 moving to the
+# new version; a process stuck on the old one stands out.
+ACTIVE_MODEL = Gauge(
+    "pepper_model_active",
+    "1 for the model version this process serves (reputation-v1: no model loaded)",
+    ["version"],
+    multiprocess_mode="liveall",
+)
 MODEL_LOAD_FAILURES = Counter(
     "pepper_model_load_failures_total", "Model versions refused on load", ["reason"]
 )
@@ -25,6 +33,11 @@ REQUEST_SECONDS = Histogram(
     "Request latency by route and status class",
     ["route", "method", "status"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+MODEL_FEEDBACK = Counter(
+    "pepper_model_feedback_total",
+    "Wrong-block and wrong-allow reports linked to their decision, by deciding rung and model",
+    ["kind", "rung", "model"],
 )
 RATE_LIMITED = Counter("pepper_rate_limited_total", "Requests refused with 429", ["route"])
 SENTRY_DROPPED = Counter(

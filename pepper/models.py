@@ -6,7 +6,7 @@ from pepper.carriers.twilio.models import Call, CallerStats, CallerSubscriber, S
 from pepper.complaints.models import Complaint, ImportRun, PhoneNumber
 from pepper.db import Base
 from pepper.devices.models import Device
-from pepper.diagnostics.models import FieldIssue
+from pepper.diagnostics.models import DecisionFeedback, FieldIssue
 from pepper.jobs.models import Job, JobLock
 from pepper.lists.models import ListEntry
 from pepper.model.models import ActiveModel, ModelVersion
@@ -25,6 +25,7 @@ __all__ = [
     "CallerStats",
     "CallerSubscriber",
     "Complaint",
+    "DecisionFeedback",
     "Device",
     "FieldIssue",
     "IdempotencyKey",

@@ -5,15 +5,18 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sentry_sdk
 from sqlalchemy import func, select
 
 from pepper.db import UnitOfWork
-from pepper.diagnostics.models import FieldIssue
+from pepper.diagnostics.models import DecisionFeedback, FieldIssue
 from pepper.diagnostics.scrub import redact
+from pepper.errors import Unprocessable
+from pepper.metrics import MODEL_FEEDBACK
+from pepper.screening.receipts import Receipt, Receipts
 
 log = logging.getLogger(__name__)
 KINDS = (
@@ -21,6 +24,8 @@ KINDS = (
     "blocklist_load_failed", "other",
 )  # fmt: skip
 TAG_MAX = 200  # Sentry's limit on tag values
+# What a wrong decision says the number was: a training label (1 spam, 0 not spam).
+FEEDBACK_LABELS = {"wrong_block": 0, "wrong_allow": 1}
 
 
 def _clean(value: str | None, limit: int) -> str | None:
@@ -35,8 +40,24 @@ def _fingerprint(kind: str, message: str, stack_trace: str | None) -> list[str]:
     return ["field-issue", kind, hashlib.sha256(shape.encode()).hexdigest()[:16]]
 
 
-def report(uow: UnitOfWork, *, device_id: int, fields: dict[str, Any]) -> int:
-    """Store a scrubbed field issue and forward it to Sentry (when configured)."""
+def report(
+    uow: UnitOfWork,
+    *,
+    device_id: int,
+    fields: dict[str, Any],
+    receipts: Receipts,
+    e164: str | None = None,
+) -> int:
+    """Store a scrubbed field issue, link it to the decision its receipt names, and
+    forward it to Sentry (when configured).
+
+    ``e164`` is the number the device says the decision was about (normalized by the
+    caller); it is kept only in the model's feedback and only when the receipt proves
+    it, never in the issue itself or in Sentry.
+    """
+    receipt = receipts.read(fields["decision_id"]) if fields.get("decision_id") else None
+    if receipt is not None and e164 is not None and not receipts.is_about(receipt, e164):
+        raise Unprocessable("number: not the number of the decision this receipt names")
     issue = FieldIssue(
         device_id=device_id,
         kind=fields["kind"],
@@ -51,12 +72,41 @@ def report(uow: UnitOfWork, *, device_id: int, fields: dict[str, Any]) -> int:
         decision_id=fields.get("decision_id"),
         stack_trace=_clean(fields.get("stack_trace"), 20_000),
     )
+    if receipt is not None:
+        _link(issue, receipt)
     uow.session.add(issue)
     uow.session.flush()
     issue_id = issue.id
+    feedback = receipt is not None and issue.kind in FEEDBACK_LABELS
+    if feedback and receipt is not None:
+        uow.session.add(_feedback(issue, receipt, e164))
     uow.commit()
+    if feedback and receipt is not None:
+        MODEL_FEEDBACK.labels(kind=issue.kind, rung=receipt.rung, model=receipt.model_tag).inc()
     _forward(issue)
     return issue_id
+
+
+def _link(issue: FieldIssue, receipt: Receipt) -> None:
+    issue.decision_action = receipt.action
+    issue.decision_rung = receipt.rung
+    issue.decision_score = receipt.score
+    issue.decision_model = receipt.model_tag
+    issue.decision_at = datetime.fromtimestamp(receipt.issued_at, UTC)
+
+
+def _feedback(issue: FieldIssue, receipt: Receipt, e164: str | None) -> DecisionFeedback:
+    return DecisionFeedback(
+        field_issue_id=issue.id,
+        kind=issue.kind,
+        label=FEEDBACK_LABELS[issue.kind],
+        e164=e164,
+        action=receipt.action,
+        rung=receipt.rung,
+        score=receipt.score,
+        model=receipt.model_tag,
+        decided_at=datetime.fromtimestamp(receipt.issued_at, UTC),
+    )
 
 
 def _forward(issue: FieldIssue) -> None:
@@ -79,6 +129,9 @@ def _forward(issue: FieldIssue) -> None:
                 {
                     "id": issue.id,
                     "decision_id": issue.decision_id,
+                    "decision_action": issue.decision_action,
+                    "decision_rung": issue.decision_rung,
+                    "decision_model": issue.decision_model,
                     "screening_latency_ms": issue.screening_latency_ms,
                     "stack_trace": issue.stack_trace,
                 },

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from pepper.scoring import Scorer
 from pepper.screening.breaker import Breaker
 from pepper.screening.lookup import Who, by_token, read_signals
 from pepper.screening.policy import android_flags, decide
+from pepper.screening.receipts import Receipts
 from pepper.screening.stir import parse_attestation
 from pepper.screening.types import (
     Action,
@@ -106,6 +106,7 @@ class Screener:
         self.deadline_s = settings.screen_deadline_ms / 1000
         self.cache_ttl_s = settings.decision_cache_ttl_s
         self.breaker = Breaker(settings.breaker_failures, settings.breaker_reset_s)
+        self.receipts = Receipts(settings.secret_key.get_secret_value().encode())
         self._pool = ThreadPoolExecutor(SCREEN_THREADS, thread_name_prefix="pepper-screen")
 
     def screen(self, token: str, request: CallRequest) -> Outcome:
@@ -118,9 +119,8 @@ class Screener:
         The one decision path of the phone-app API and the carrier webhooks.
         """
         started = time.monotonic()
-        decision_id = uuid.uuid4().hex
         if not self.breaker.allow():
-            return self._degraded("breaker_open", decision_id, route)
+            return self._degraded("breaker_open", route)
         future = self._pool.submit(self._lookup, who, request)
         try:
             device, call, signals = future.result(timeout=self.deadline_s)
@@ -130,29 +130,38 @@ class Screener:
             raise
         except FutureTimeout:
             self.breaker.failure()
-            return self._degraded("deadline", decision_id, route)
+            return self._degraded("deadline", route)
         except (SQLAlchemyError, OSError) as exc:
             self.breaker.failure()
-            return self._degraded(type(exc).__name__, decision_id, route)
+            return self._degraded(type(exc).__name__, route)
         except Exception:  # a failing scorer or a bug in a lookup: still no dropped call
             log.exception("decision lookups failed")
-            return self._degraded("lookup_error", decision_id, route)
+            return self._degraded("lookup_error", route)
         self.breaker.success()
         try:
             decision = decide(call, device, signals, self.policy)
         except Exception:  # a bug in the policy must not drop a call
             log.exception("decision policy failed")
-            return self._degraded("policy_error", decision_id, route)
+            return self._degraded("policy_error", route)
         DECISIONS.labels(action=decision.action.value, rung=decision.rung).inc()
         if time.monotonic() - started > self.deadline_s:
             log.warning("decision answered after its deadline")
-        return Outcome(decision, decision_id, False, self.cache_ttl_s, call, signals)
+        receipt = self._receipt(decision, call.number.e164)
+        return Outcome(decision, receipt, False, self.cache_ttl_s, call, signals)
 
-    def _degraded(self, cause: str, decision_id: str, route: str) -> Outcome:
+    def _receipt(self, decision: Decision, e164: str | None) -> str:
+        """The decision id: a signed receipt of the decision (see receipts.py)."""
+        return self.receipts.issue(
+            action=decision.action.value, rung=decision.rung, score=decision.score,
+            model_version=decision.model_version, e164=e164, at=time.time(),
+        )  # fmt: skip
+
+    def _degraded(self, cause: str, route: str) -> Outcome:
         FAIL_OPEN.labels(route=route, cause=cause).inc()
         DECISIONS.labels(action="allow", rung="degraded").inc()
         log.warning("screening degraded to allow", extra={"cause": cause})
-        return Outcome(degraded_decision(cause), decision_id, True, 0)
+        decision = degraded_decision(cause)
+        return Outcome(decision, self._receipt(decision, None), True, 0)
 
     def _lookup(self, who: Who, request: CallRequest) -> tuple[DeviceFacts, CallFacts, Signals]:
         for attempt in (1, 2):

@@ -37,7 +37,7 @@ class Call(Base):
     caller: Mapped[str | None] = mapped_column(String(20), index=True)
     action: Mapped[str] = mapped_column(String(12))  # allow | block | challenge | label
     label: Mapped[str | None] = mapped_column(String(40))
-    decision_id: Mapped[str | None] = mapped_column(String(32))
+    decision_id: Mapped[str | None] = mapped_column(String(64))
     challenge_digit: Mapped[str | None] = mapped_column(String(1))
     challenge: Mapped[str | None] = mapped_column(String(8))  # passed | failed
     status: Mapped[str | None] = mapped_column(String(16))

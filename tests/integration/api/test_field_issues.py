@@ -1,14 +1,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from pepper.diagnostics.models import FieldIssue
+from pepper.diagnostics.models import DecisionFeedback, FieldIssue
+from pepper.metrics import MODEL_FEEDBACK
 from pepper.runtime import Runtime
-from tests.support.factories import register
+from pepper.screening.receipts import model_tag
+from tests.support.factories import label, register, screen
+
+SPAMMER = "+12025550143"
 
 ISSUE = {
     "kind": "call_not_screened",
@@ -65,3 +70,65 @@ def test_the_summary_groups_issues_by_kind_model_os_and_app_version(
         {"kind": "call_not_screened", "device_model": "Phone 8", "os_version": "14",
          "app_version": "1.4.0", "count": 1},
     ]  # fmt: skip
+
+
+def _wrong_block(client: FlaskClient, headers: dict[str, str], **extra: object) -> Any:
+    return client.post(
+        "/v1/field-issues",
+        json={**ISSUE, "kind": "wrong_block", "message": "my doctor was blocked", **extra},
+        headers=headers,
+    )
+
+
+def test_a_wrong_block_links_to_its_decision_and_becomes_model_feedback(
+    client: FlaskClient, runtime: Runtime
+) -> None:
+    headers = register(client)
+    with runtime.uow() as uow:
+        label(uow, SPAMMER, "block", "fraud")
+    decision = screen(client, headers, SPAMMER)
+    assert decision["action"] == "block"
+    before = MODEL_FEEDBACK.labels(kind="wrong_block", rung="admin", model=model_tag(None))
+    counted = before._value.get()
+    response = _wrong_block(
+        client, headers, decision_id=decision["decision_id"], number="(202) 555-0143"
+    )
+    assert response.status_code == 201, response.json
+    with runtime.uow() as uow:
+        issue = uow.session.scalars(select(FieldIssue)).one()
+        feedback = uow.session.scalars(select(DecisionFeedback)).one()
+        assert (issue.decision_action, issue.decision_rung) == ("block", "admin")
+        assert issue.decision_at is not None
+        assert (feedback.e164, feedback.label, feedback.action) == (SPAMMER, 0, "block")
+        assert feedback.field_issue_id == issue.id
+        assert "5550143" not in f"{issue.message} {issue.stack_trace} {issue.decision_id}"
+    assert before._value.get() == counted + 1
+
+
+def test_a_number_that_is_not_the_decisions_is_refused_and_nothing_is_stored(
+    client: FlaskClient, runtime: Runtime
+) -> None:
+    headers = register(client)
+    decision = screen(client, headers, SPAMMER)
+    response = _wrong_block(
+        client, headers, decision_id=decision["decision_id"], number="+12025550199"
+    )
+    assert response.status_code == 422
+    with runtime.uow() as uow:
+        assert uow.session.scalars(select(FieldIssue)).all() == []
+        assert uow.session.scalars(select(DecisionFeedback)).all() == []
+
+
+def test_a_forged_or_old_decision_id_is_kept_but_links_to_nothing(
+    client: FlaskClient, runtime: Runtime
+) -> None:
+    headers = register(client)
+    real = screen(client, headers, SPAMMER)["decision_id"]
+    forged = ("A" if real[0] != "A" else "B") + real[1:]
+    for decision_id in (forged, "0" * 32):
+        response = _wrong_block(client, headers, decision_id=decision_id, number=SPAMMER)
+        assert response.status_code == 201, response.json
+    with runtime.uow() as uow:
+        issues = uow.session.scalars(select(FieldIssue).order_by(FieldIssue.id)).all()
+        assert [i.decision_action for i in issues] == [None, None]
+        assert uow.session.scalars(select(DecisionFeedback)).all() == []
