@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import JSON, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from pepper.metrics import MODEL_LOAD_FAILURES, MODEL_SWAPS
+from pepper.metrics import ACTIVE_MODEL, MODEL_LOAD_FAILURES, MODEL_SWAPS
 from pepper.model.artifacts import ArtifactRefused, load
 from pepper.model.fast import FastLogistic, from_pipeline
 from pepper.model.features import (
@@ -63,6 +63,7 @@ class ModelScorer:
         self._failed: set[str] = set()
         self._lock = threading.Lock()
         self._next_check = 0.0
+        ACTIVE_MODEL.labels(version=self.version).set(1)
 
     @property
     def version(self) -> str:
@@ -108,8 +109,11 @@ class ModelScorer:
             self._refuse(row.version, "not_a_logistic_pipeline")
             return
         means = tuple(float(m) for m in pipeline.named_steps["scale"].mean_)
+        previous = self.version
         self._loaded = Loaded(row.version, fast, means)  # one assignment: the swap
         MODEL_SWAPS.inc()
+        ACTIVE_MODEL.labels(version=previous).set(0)
+        ACTIVE_MODEL.labels(version=row.version).set(1)
         log.info("serving model %s", row.version)
 
     def _refuse(self, version: str, reason: str) -> None:

@@ -30,6 +30,11 @@ def test_metrics_add_up_requests_spread_over_two_workers(server: str) -> None:
     # A single worker's registry would hold only its share of the requests.
     assert counted(metrics, "/livez") - before == REQUESTS
     assert "pepper_model_swaps_total" in metrics
+    # Each live worker says which model it serves: one series per pid, value 1.
+    serving = re.findall(r'pepper_model_active\{pid="(\d+)",version="([^"]+)"\} 1\.0', metrics)
+    assert serving
+    assert len({pid for pid, _ in serving}) == len(serving)  # one version per process
+    assert {version for _, version in serving} == {"reputation-v1"}  # no model installed
 
 
 def test_every_response_carries_a_request_id_and_a_sane_one_is_kept(server: str) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from pepper.metrics import ACTIVE_MODEL
 from pepper.model import registry
 from pepper.model.jobs import enqueue_training
 from pepper.model.service import train_and_register
@@ -120,9 +121,13 @@ def test_rollback_returns_every_process_to_an_older_version(model_app: Flask) ->
         first = train(rt, seed=1)
         second = train(rt, seed=2, force=True)
     assert serving_version(model_app) == second
+    assert ACTIVE_MODEL.labels(version=second)._value.get() == 1
     with model_app.app_context(), rt.uow() as uow:
         registry.activate(uow, first)
     assert serving_version(model_app) == first
+    # The gauge follows the swap: the process serves first now, and no longer second.
+    assert ACTIVE_MODEL.labels(version=first)._value.get() == 1
+    assert ACTIVE_MODEL.labels(version=second)._value.get() == 0
 
 
 def test_concurrent_train_requests_give_one_job(
