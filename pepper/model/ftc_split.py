@@ -9,6 +9,11 @@ population is easier than real callers (legitimate numbers also cluster in busy
 exchanges), so the absolute figures flatter every model alike; the comparison with the
 "block every previously reported number" baseline, computed on the same rows, is the
 figure that matters.
+
+The same construction one file earlier gives real training rows (``training_window``):
+history before the previous file date, positives complained about from it until the
+evaluation cutoff, negatives drawn apart from the evaluation's. Nothing of the
+evaluation's labels or negatives reaches training.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ class Split:
     history_complaints: int
     test_positives: int
     test_negatives: int
+    numbers: tuple[str, ...] = ()  # the E.164 of each row, in order
 
 
 def read_complaints(path: Path) -> Iterable[tuple[date, NormalizedNumber]]:
@@ -64,20 +70,35 @@ def read_complaints(path: Path) -> Iterable[tuple[date, NormalizedNumber]]:
                 yield row.file_date, number
 
 
+Complaints = list[tuple[date, NormalizedNumber]]
+
+
 def build(
-    path: Path, *, cutoff: date = DEFAULT_CUTOFF, seed: int = 7, half_life_days: float = 90.0
+    path: Path | Complaints,
+    *,
+    cutoff: date = DEFAULT_CUTOFF,
+    until: date | None = None,
+    seed: int = 7,
+    half_life_days: float = 90.0,
+    exclude: frozenset[str] = frozenset(),
 ) -> Split:
+    """History before ``cutoff``; positives complained about in [cutoff, until); as many
+    negatives, never complained about and not in ``exclude``."""
+    complaints = list(read_complaints(path)) if isinstance(path, Path) else path
     now = _epoch(cutoff)
     weights: dict[str, float] = defaultdict(float)
     counts: dict[str, int] = defaultdict(int)
     first_seen: dict[str, float] = {}
     test: dict[str, NormalizedNumber] = {}
+    ever: set[str] = set()
     history = 0
-    for day, number in read_complaints(path):
+    for day, number in complaints:
         e164 = number.e164
         assert e164 is not None
+        ever.add(e164)
         if day >= cutoff:
-            test[e164] = number
+            if until is None or day < until:
+                test[e164] = number
             continue
         history += 1
         w = contribution(1.0, _epoch(day) + 43200, now, half_life_days)
@@ -85,7 +106,7 @@ def build(
             weights[key] += w
             counts[key] += 1
         first_seen[e164] = min(first_seen.get(e164, now), _epoch(day))
-    negatives = _legitimate_population(list(test.values()), set(first_seen) | set(test), seed)
+    negatives = _legitimate_population(list(test.values()), ever | set(exclude), seed)
     rows, labels, baseline = [], [], []
     for label, numbers in ((1, list(test.values())), (0, negatives)):
         for number in numbers:
@@ -100,7 +121,30 @@ def build(
         history_complaints=history,
         test_positives=len(test),
         test_negatives=len(negatives),
+        numbers=tuple(n.e164 or "" for n in (*test.values(), *negatives)),
     )
+
+
+@dataclass
+class Splits:
+    evaluation: Split
+    training: Split | None  # None when the file has no earlier date to learn from
+
+
+def training_window(
+    path: Path | Complaints, *, cutoff: date = DEFAULT_CUTOFF, seed: int = 7
+) -> Splits:
+    """The evaluation split at ``cutoff`` and real training rows one file date earlier."""
+    complaints = list(read_complaints(path)) if isinstance(path, Path) else path
+    evaluation = build(complaints, cutoff=cutoff, seed=seed)
+    earlier = sorted({day for day, _ in complaints if day < cutoff})
+    if len(earlier) < 2:
+        return Splits(evaluation, None)
+    training = build(
+        complaints, cutoff=earlier[-1], until=cutoff, seed=seed + 1,
+        exclude=frozenset(evaluation.numbers),
+    )  # fmt: skip
+    return Splits(evaluation, training)
 
 
 def _counters(
