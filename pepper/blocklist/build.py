@@ -43,6 +43,9 @@ class Evidence:
     ranges: tuple[Rows, ...]
     # The dominant reported category of a number (pepper.reputation.dominant_category).
     categories: Mapping[int, str]
+    # spam_n + ham_n + complaint_n of the own row, then of each range row: the model's
+    # event counts (reputation reads spam_n alone).
+    events: tuple[Floats, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,33 +64,53 @@ class Selection:
     max_entries: int  # per country calling code
 
 
+Row = tuple[float, ...]  # digits, spam_w, ham_w, complaint_w, spam_n, ref_epoch[, events]
+
+
+def _matrix(rows: Sequence[Row]) -> tuple[Numbers, Floats, Floats]:
+    """(digits, the five reputation columns, events: spam_n when a row has no 7th value)."""
+    width = len(rows[0]) if rows else 6
+    m = np.array(rows, dtype=np.float64).reshape(-1, width)
+    keys = np.array([r[0] for r in rows], dtype=np.uint64)
+    return keys, m[:, 1:6], m[:, 6] if width > 6 else m[:, 4]
+
+
 def evidence_from_rows(
-    number_rows: Sequence[tuple[int, float, float, float, float, float]],
-    range_rows: Sequence[tuple[int, float, float, float, float, float]],
+    number_rows: Sequence[Row],
+    range_rows: Sequence[Row],
     categories: Mapping[int, str],
+    extra: Numbers | None = None,
 ) -> Evidence:
-    """Columns from rows of (digits, spam_w, ham_w, complaint_w, spam_n, ref_epoch)."""
-    own = np.array(number_rows, dtype=np.float64).reshape(-1, 6)
-    numbers = np.array([r[0] for r in number_rows], dtype=np.uint64)
-    ranges = np.array(range_rows, dtype=np.float64).reshape(-1, 6)
-    range_keys = np.array([r[0] for r in range_rows], dtype=np.uint64)
+    """Columns from rows of (digits, spam_w, ham_w, complaint_w, spam_n, ref_epoch[,
+    events]); ``extra`` numbers without a row of their own join with no own row."""
+    numbers, own, own_events = _matrix(number_rows)
+    present = np.ones(numbers.size, dtype=np.bool_)
+    if extra is not None and extra.size:
+        new = np.setdiff1d(extra.astype(np.uint64), numbers)
+        numbers = np.concatenate((numbers, new))
+        own = np.concatenate((own, np.zeros((new.size, 5))))
+        own_events = np.concatenate((own_events, np.zeros(new.size)))
+        present = np.concatenate((present, np.zeros(new.size, dtype=np.bool_)))
+    range_keys, ranges, range_events = _matrix(range_rows)
     order = np.argsort(range_keys)
-    range_keys, ranges = range_keys[order], ranges[order]
+    range_keys, ranges, range_events = range_keys[order], ranges[order], range_events[order]
     codes = nums.country_codes(numbers)
-    joined = []
+    joined, events = [], [own_events]
     for ids, has in nums.range_ids(numbers, codes):
         at = np.searchsorted(range_keys, ids)
         at = np.minimum(at, max(range_keys.size - 1, 0))
-        present = has & (range_keys.size > 0)
+        found = has & (range_keys.size > 0)
         if range_keys.size:
-            present &= range_keys[at] == ids
-        matrix = ranges[at, 1:] if range_keys.size else np.zeros((numbers.size, 5))
-        joined.append(Rows.from_matrix(present, matrix))
+            found &= range_keys[at] == ids
+        matrix = ranges[at] if range_keys.size else np.zeros((numbers.size, 5))
+        joined.append(Rows.from_matrix(found, matrix))
+        events.append(range_events[at] if range_keys.size else np.zeros(numbers.size))
     return Evidence(
         numbers=numbers,
-        own=Rows.from_matrix(np.ones(numbers.size, dtype=np.bool_), own[:, 1:]),
+        own=Rows.from_matrix(present, own),
         ranges=tuple(joined),
         categories=categories,
+        events=tuple(events),
     )
 
 

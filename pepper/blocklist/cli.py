@@ -19,7 +19,7 @@ lists_cli = AppGroup("lists", help="Published block and identification lists.")
     "--queue", is_flag=True, help="hand the publish to the job queue instead of running it here"
 )
 def publish_command(queue: bool) -> None:
-    """Compute the lists from reputation and publish them as the next version.
+    """Compute the lists from reputation and the active model; publish the next version.
 
     Safe to run from cron on every host: one publish runs at a time across all of them.
     """
@@ -38,5 +38,10 @@ def publish_command(queue: bool) -> None:
     result = done.result or {}
     click.echo(
         f"published version {result['version']}: {result['entries']} entries "
-        f"{json.dumps(result['countries'])} in {result['seconds']['total']} s"
+        f"{json.dumps(result['countries'])} in {result['seconds']['total']} s, "
+        + (
+            f"ranked by model {result['model_version']}"
+            if result.get("ranking") == "model"
+            else f"ranked by reputation alone ({result.get('fallback')})"
+        )
     )

@@ -33,6 +33,7 @@ def publish_now(rt: Runtime, progress: Progress | None = None) -> PublishOutcome
         thresholds=Thresholds(silence, block),
         max_entries=settings.blocklist_max_entries,
         retained=settings.blocklist_retained_versions,
+        models_dir=settings.models_dir,
         progress=progress,
     )
 

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from pepper.blocklist import build, storage, wire
+from pepper.blocklist import build, ranking, storage, wire
 from pepper.blocklist.entries import EMPTY, EntryList, Payload, diff, full
 from pepper.blocklist.models import BlocklistArtifact
 from pepper.jobs.service import UowFactory
 from pepper.reputation import ReputationParams
 from pepper.screening.types import Thresholds
 
+log = logging.getLogger(__name__)
 GZIP_LEVEL = 6  # stored artifacts are compressed once and served many times
 Progress = Callable[[str], None]
 
@@ -29,11 +32,14 @@ Progress = Callable[[str], None]
 @dataclass(frozen=True, slots=True)
 class PublishOutcome:
     version: int
+    model_version: str  # the model that ranked the lists, or "reputation-v1"
+    ranking: str  # "model" | "reputation"
     entries: int
     countries: dict[str, int]
     deltas: int
     pruned: list[int]
     seconds: dict[str, float]
+    fallback: str | None = None  # why reputation alone ranked the lists
 
 
 def encode(payload: Payload, *, version: int, since: int) -> tuple[bytes, str]:
@@ -54,20 +60,37 @@ def publish(
     thresholds: Thresholds,
     max_entries: int,
     retained: int,
-    model_version: str = "reputation-v1",
+    models_dir: Path,
     progress: Progress | None = None,
 ) -> PublishOutcome:
-    """Compute the lists from today's evidence and store them as the next version."""
+    """Compute the lists from today's evidence and the active model, and store them as
+    the next version (reputation alone when no model is active or it is refused)."""
     say = progress or (lambda _message: None)
     started = time.perf_counter()
+    ranker = ranking.active_ranker(uow_factory, models_dir)
     with uow_factory() as uow:
-        evidence = storage.read_evidence(uow.session)
+        callers, patterns = storage.read_patterns(uow.session)
+        # With a model, callers the carrier saw are candidates too: their call pattern
+        # alone can make the model block them, as it would block their calls.
+        extra = callers if ranker.model is not None else None
+        evidence = storage.read_evidence(uow.session, extra)
         labels = storage.operator_labels(uow.session)
     read = time.perf_counter()
     say(f"read evidence for {evidence.numbers.size} numbers")
+    p_spam = None
+    if ranker.model is not None:
+        inputs = ranking.inputs_for(
+            evidence, callers, patterns, now=now, half_life_days=params.half_life_days
+        )
+        p_spam = ranking.probabilities(ranker.model, inputs)
+        say(f"scored {evidence.numbers.size} numbers with model {ranker.version}")
+    else:
+        say(f"no model ({ranker.reason}): the lists follow reputation alone")
+    scored = time.perf_counter()
     lists = build.select(
         evidence, labels, now=now, params=params,
         selection=build.Selection(thresholds=thresholds, max_entries=max_entries),
+        p_spam=p_spam,
     )  # fmt: skip
     selected = time.perf_counter()
     say(f"selected {sum(len(v) for v in lists.values())} entries")
@@ -89,27 +112,40 @@ def publish(
         storage.add_version(
             session,
             version=version,
-            model_version=model_version,
+            model_version=ranker.version,
             entries=sum(len(v) for v in lists.values()),
             summary={
                 "countries": {str(c): len(v) for c, v in sorted(lists.items())},
                 "thresholds": [thresholds.silence, thresholds.block],
                 "max_entries": max_entries,
+                "ranking": ranker.ranking,
+                "fallback": ranker.reason,
             },
             artifacts=artifacts,
         )
         pruned = storage.prune(session, keep=retained)
         uow.commit()
     done = time.perf_counter()
+    if ranker.model is None:
+        log.warning(
+            "published block-list version %s ranked by reputation alone (%s)",
+            version,
+            ranker.reason,
+            extra={"blocklist_version": version, "reason": ranker.reason},
+        )
     return PublishOutcome(
         version=version,
+        model_version=ranker.version,
+        ranking=ranker.ranking,
+        fallback=ranker.reason,
         entries=sum(len(v) for v in lists.values()),
         countries={str(c): len(v) for c, v in sorted(lists.items())},
         deltas=sum(1 for a in artifacts if a.since),
         pruned=pruned,
         seconds={
             "read": round(read - started, 3),
-            "select": round(selected - read, 3),
+            "model": round(scored - read, 3),
+            "select": round(selected - scored, 3),
             "encode": round(encoded - selected, 3),
             "store": round(done - encoded, 3),
             "total": round(done - started, 3),

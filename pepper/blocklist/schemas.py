@@ -39,6 +39,13 @@ class BlocklistOut(Schema):
     since = fields.Integer(required=True, metadata={"description": "0 for a full list"})
     sync_token = fields.String(required=True)
     next_cursor = fields.String(required=True, allow_none=True)
+    model_version = fields.String(
+        required=True,
+        metadata={
+            "description": "the spam model that ranked this version; reputation-v1: "
+            "reputation alone (no model was active, or it was refused)"
+        },
+    )
     country_code = fields.Integer(required=True)
     full = fields.Boolean(required=True)
     labels = fields.List(fields.String(), required=True)

@@ -181,6 +181,8 @@ def answer(
     token = f"{to}.{fp}" if fp else str(to)
     etag = _etag(token, since, ask, offset)
     headers = _freshness(etag, token, refresh_s, jitter)
+    model_version = _model_version(session, cache, to)
+    headers["Pepper-Model-Version"] = model_version
     if ask.if_none_match is not None and etag in _etags(ask.if_none_match):
         return Answer(304, headers=headers)
     stored = _load(session, cache, to, ask.country_code, since)
@@ -191,7 +193,10 @@ def answer(
     cursor = None if more_at is None else _make_cursor(to, since, fp, more_at)
     if cursor is not None:
         headers["Pepper-Next-Cursor"] = cursor
-    meta = {"version": to, "since": since, "sync_token": token, "next_cursor": cursor}
+    meta = {
+        "version": to, "since": since, "sync_token": token, "next_cursor": cursor,
+        "model_version": model_version,
+    }  # fmt: skip
     if ask.fmt == "binary":
         if payload is stored.payload and ask.gzip:
             body, encoded = stored.blob, True  # the stored bytes, untouched
@@ -237,6 +242,17 @@ def _freshness(etag: str, token: str, refresh_s: int, jitter: float) -> dict[str
         "Pepper-Sync-Token": token,
         "Pepper-Next-Check": str(int(time.time()) + wait),
     }
+
+
+def _model_version(session: Any, cache: ArtifactCache, version: int) -> str:
+    """Which model ranked a version (immutable, so cached like the artifacts)."""
+    key = ("model", version)
+    found = cache.get(key)
+    if isinstance(found, str):
+        return found
+    name = storage.model_version(session, version) or "unknown"
+    cache.put(key, name, len(name))
+    return name
 
 
 def _load(session: Any, cache: ArtifactCache, to: int, country: int, since: int) -> _Stored:

@@ -7,10 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from pepper.blocklist.build import Evidence, OperatorLabel, evidence_from_rows
+from pepper.blocklist.entries import Numbers
 from pepper.blocklist.models import BlocklistArtifact, BlocklistVersion
 from pepper.blocklist.numbers import range_key_id
 from pepper.reputation import dominant_category
@@ -27,13 +30,20 @@ def _raw_rows(session: Session, sql: str) -> list[tuple[Any, ...]]:
         cursor.close()
 
 
-def read_evidence(session: Session) -> Evidence:
-    """Every number's counters, its ranges' counters, and its dominant category."""
-    number_rows: list[tuple[int, float, float, float, float, float]] = []
-    range_rows: list[tuple[int, float, float, float, float, float]] = []
-    sql = "SELECT key, spam_w, ham_w, complaint_w, spam_n, ref_epoch FROM reputation_counters"
-    for key, spam_w, ham_w, complaint_w, spam_n, ref_epoch in _raw_rows(session, sql):
-        values = (float(spam_w), float(ham_w), float(complaint_w), float(spam_n), float(ref_epoch))
+def read_evidence(session: Session, extra: Numbers | None = None) -> Evidence:
+    """Every number's counters, its ranges' counters, and its dominant category; the
+    ``extra`` numbers (callers the carrier saw) join without a row of their own."""
+    number_rows: list[tuple[float, ...]] = []
+    range_rows: list[tuple[float, ...]] = []
+    sql = (
+        "SELECT key, spam_w, ham_w, complaint_w, spam_n, ref_epoch,"
+        " spam_n + ham_n + complaint_n FROM reputation_counters"
+    )
+    for key, spam_w, ham_w, complaint_w, spam_n, ref_epoch, events in _raw_rows(session, sql):
+        values = (
+            float(spam_w), float(ham_w), float(complaint_w), float(spam_n), float(ref_epoch),
+            float(events),
+        )  # fmt: skip
         if key.startswith("n:+"):
             number_rows.append((int(key[3:]), *values))
         elif key.startswith("r:+"):
@@ -47,7 +57,27 @@ def read_evidence(session: Session) -> Evidence:
         dominant = dominant_category(by_category)
         if dominant is not None and e164.startswith("+"):
             categories[int(e164[1:])] = dominant
-    return evidence_from_rows(number_rows, range_rows, categories)
+    return evidence_from_rows(number_rows, range_rows, categories, extra)
+
+
+# In PatternColumns order (pepper.model.features_batch), after the caller.
+_PATTERN_SQL = (
+    "SELECT caller, calls, subscribers, finished, answered, short_calls, challenge_passed,"
+    " challenge_failed, first_epoch, last_epoch FROM caller_stats"
+)
+
+
+def read_patterns(session: Session) -> tuple[Numbers, NDArray[np.float64]]:
+    """Every caller's carrier call pattern: (digits ascending, an (n, 9) array)."""
+    rows = [
+        (int(caller[1:]), *values)
+        for caller, *values in _raw_rows(session, _PATTERN_SQL)
+        if caller.startswith("+") and caller[1:].isdigit() and not caller.startswith("+0")
+    ]
+    rows.sort(key=lambda r: r[0])
+    numbers = np.array([r[0] for r in rows], dtype=np.uint64)
+    matrix = np.array([r[1:] for r in rows], dtype=np.float64).reshape(-1, 9)
+    return numbers, matrix
 
 
 def operator_labels(session: Session) -> list[OperatorLabel]:
@@ -82,6 +112,13 @@ def personal_entries(session: Session, device_id: int) -> list[PersonalEntry]:
 
 def latest_version(session: Session) -> int | None:
     return session.scalar(select(func.max(BlocklistVersion.version)))
+
+
+def model_version(session: Session, version: int) -> str | None:
+    """The model that ranked a version ("reputation-v1": reputation alone)."""
+    return session.scalar(
+        select(BlocklistVersion.model_version).where(BlocklistVersion.version == version)
+    )
 
 
 def versions(session: Session) -> list[int]:

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import gzip
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from pepper.blocklist.entries import BLOCK, EMPTY, EntryList, apply, label_code
+from pepper.blocklist.models import BlocklistVersion
 from pepper.blocklist.wire import from_binary, merge
+from pepper.carriers.twilio.models import CallerStats
+from pepper.model import registry
+from pepper.model.service import train_and_register
 from pepper.reputation.models import AdminLabel
 from pepper.runtime import Runtime
 from pepper.runtime import runtime as current_runtime
-from tests.support.factories import label, register, report_spam
+from tests.support.factories import label, register, report_spam, screen
 
 
 def publish(app: Flask) -> str:
@@ -243,3 +250,133 @@ def test_publishing_is_single_flight_and_versions_are_monotonic(
 
     run_job(runtime, job.id)
     assert "published version 2" in publish(app)
+
+
+# --- ranked by the active spam model ---------------------------------------------------
+
+ROBOCALLER = "+13125550177"  # never reported: only the carrier's call pattern speaks
+
+
+@pytest.fixture
+def model_app(make_app: Callable[..., Flask], tmp_path: Path) -> Flask:
+    return make_app(
+        models_dir=tmp_path / "models", model_poll_s=0.05, ftc_data=tmp_path / "absent.csv"
+    )
+
+
+def active_model(app: Flask) -> str:
+    with app.app_context():
+        rt = current_runtime()
+        info = train_and_register(
+            rt.uow, models_dir=rt.settings.models_dir, rows=4000, seed=1, ftc_path=None
+        )
+        with rt.uow() as uow:
+            registry.activate(uow, info.version)
+    return info.version
+
+
+def carrier_pattern(runtime: Runtime, caller: str, **counts: int) -> None:
+    """What the Twilio webhooks would have counted for ``caller``."""
+    now = time.time()
+    with runtime.uow() as uow:
+        uow.session.add(
+            CallerStats(caller=caller, first_epoch=now - 7200, last_epoch=now - 60, **counts)
+        )
+        uow.commit()
+
+
+def published_version(runtime: Runtime) -> BlocklistVersion:
+    with runtime.uow() as uow:
+        row = uow.session.scalars(
+            select(BlocklistVersion).order_by(BlocklistVersion.version.desc())
+        ).first()
+        assert row is not None
+        uow.session.expunge(row)
+        return row
+
+
+def test_with_an_active_model_each_number_is_listed_as_its_calls_would_be_decided(
+    model_app: Flask,
+) -> None:
+    version = active_model(model_app)
+    client = model_app.test_client()
+    with model_app.app_context():
+        rt = current_runtime()
+        reported = {f"+1202555{100 + i:04d}": i for i in range(1, 6)}
+        for number, devices in reported.items():
+            report_spam(client, rt.uow, number, devices, category="robocall")
+        carrier_pattern(
+            rt, ROBOCALLER, calls=400, subscribers=380, finished=390, answered=12,
+            short_calls=350, challenge_passed=0, challenge_failed=60,
+        )  # fmt: skip
+        carrier_pattern(rt, reported_first := next(iter(reported)), calls=3, subscribers=2,
+                        finished=3, answered=3, short_calls=0, challenge_passed=2,
+                        challenge_failed=0)  # fmt: skip
+    output = publish(model_app)
+    assert f"ranked by model {version}" in output
+    headers = register(client)
+    body = download(client, headers).json
+    assert body["model_version"] == version
+    response = download(client, headers, format="binary")
+    assert response.headers["Pepper-Model-Version"] == version
+    listed = latest_full(client, headers).as_dict()
+    with model_app.app_context():
+        silence, block = current_runtime().settings.threshold_normal
+    scores = {}
+    for number in [*reported, ROBOCALLER, reported_first]:
+        # A call with no attestation and no call time: what a list stands for.
+        decision = screen(client, headers, number)
+        assert decision["model_version"] == version
+        score, digits = decision["score"], int(number[1:])
+        scores[number] = score
+        assert min(abs(score - silence), abs(score - block)) > 1e-3, "too close to call"
+        if score >= block:
+            assert listed.get(digits) == BLOCK, (number, score)
+        elif score >= silence:
+            assert listed.get(digits) not in (None, BLOCK), (number, score)
+        else:
+            assert digits not in listed, (number, score)
+    # The model, not reputation, ranked them: reputation alone cannot list a caller
+    # nobody reported (see the next test); its call pattern alone blocks it here.
+    assert listed.get(int(ROBOCALLER[1:])) == BLOCK, scores
+    with model_app.app_context():
+        stored = published_version(current_runtime())
+    assert (stored.model_version, stored.summary["ranking"]) == (version, "model")
+    assert stored.summary["fallback"] is None
+
+
+def test_without_an_active_model_lists_follow_reputation_and_say_so(
+    app: Flask, client: FlaskClient, runtime: Runtime
+) -> None:
+    report_spam(client, runtime.uow, "+12025550143", 6)
+    carrier_pattern(
+        runtime, ROBOCALLER, calls=400, subscribers=380, finished=390, answered=12,
+        short_calls=350, challenge_passed=0, challenge_failed=60,
+    )  # fmt: skip
+    output = publish(app)
+    assert "ranked by reputation alone (no_active_model)" in output
+    stored = published_version(runtime)
+    assert stored.model_version == "reputation-v1"
+    assert stored.summary["ranking"] == "reputation"
+    assert stored.summary["fallback"] == "no_active_model"
+    headers = register(client)
+    assert download(client, headers).json["model_version"] == "reputation-v1"
+    # Reputation alone cannot list a caller nobody reported.
+    assert latest_full(client, headers).as_dict() == {12025550143: BLOCK}
+
+
+def test_a_refused_model_leaves_the_lists_to_reputation_and_names_the_reason(
+    model_app: Flask,
+) -> None:
+    version = active_model(model_app)
+    with model_app.app_context(), current_runtime().uow() as uow:
+        artifact = current_runtime().settings.models_dir / registry.get(uow).artifact
+    data = bytearray(artifact.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 64] = bytes(64)
+    artifact.write_bytes(bytes(data))
+    output = publish(model_app)
+    assert f"ranked by reputation alone (hash_mismatch: {version})" in output
+    with model_app.app_context():
+        stored = published_version(current_runtime())
+    assert stored.model_version == "reputation-v1"
+    assert stored.summary["fallback"] == f"hash_mismatch: {version}"
