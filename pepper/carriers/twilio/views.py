@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, request, url_for
+from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import MultiDict
 
 from pepper.carriers.twilio import twiml
@@ -170,21 +171,31 @@ def _record(
     """Store the call; a failure here is logged, never allowed to drop the call."""
     if outcome.degraded and digit is None:
         return
-    try:
-        with runtime().engine.begin() as connection:
-            record_call(
-                connection,
-                call_sid=form.get("CallSid", "")[:64],
-                subscriber=subscriber,
-                caller=caller,
-                action=action,
-                label=outcome.decision.label,
-                decision_id=outcome.decision_id,
-                digit=digit,
-            )
-    except Exception:
-        log.exception("could not record a carrier call")
+    for attempt in (1, 2):
+        try:
+            # The decision's pool (no pre-ping round trip); a connection the database
+            # dropped is retried, which record_call makes safe: a call that did reach the
+            # database is recognized by its CallSid and counted once.
+            with runtime().decision_engine.begin() as connection:
+                record_call(
+                    connection,
+                    call_sid=form.get("CallSid", "")[:64],
+                    subscriber=subscriber,
+                    caller=caller,
+                    action=action,
+                    label=outcome.decision.label,
+                    decision_id=outcome.decision_id,
+                    digit=digit,
+                )
+            return
+        except DBAPIError as exc:
+            if attempt == 1 and exc.connection_invalidated:
+                continue
+            log.exception("could not record a carrier call")
+        except Exception:
+            log.exception("could not record a carrier call")
         FAIL_OPEN.labels(route="twilio_record", cause="error").inc()
+        return
 
 
 @blp.post("/challenge")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import Connection
 
+from pepper.carriers.twilio import views
 from pepper.runtime import runtime
 from tests.support.factories import label
 from tests.support.twilio import RING_TO, call_params, signed_post, verbs
@@ -133,3 +136,32 @@ def test_the_fallback_url_answers_from_settings_alone(twilio_app: Callable[..., 
     app = twilio_app()
     (dial,) = verbs(signed_post(app.test_client(), "/twilio/voice/fallback", call_params()))
     assert [n.text for n in dial.iter("Number")] == [RING_TO]
+
+
+def test_a_call_record_whose_connection_dies_is_retried_and_counted_once(
+    twilio_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The call record uses the decision's pool (no pre-ping): a connection the database
+    drops under it must cost a retry, not the call's record."""
+    app = twilio_app()
+    engine = app.extensions["pepper"].engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to drop a connection")
+    original, killed = views.record_call, []
+
+    def dies_once(connection: Connection, **fields: Any) -> None:
+        if not killed:  # the database drops this very connection, as a restart would
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+            with engine.connect() as admin:
+                admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})").all()
+            killed.append(pid)
+        original(connection, **fields)
+
+    monkeypatch.setattr(views, "record_call", dies_once)
+    (dial,) = verbs(signed_post(app.test_client(), "/twilio/voice", call_params()))
+    assert dial.tag == "Dial"
+    assert killed
+    with engine.connect() as connection:
+        calls = connection.exec_driver_sql("SELECT calls FROM caller_stats").scalars().all()
+        sids = connection.exec_driver_sql("SELECT call_sid FROM calls").scalars().all()
+    assert (sids, calls) == (["CA" + "0" * 32], [1])
