@@ -9,6 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from pepper.db.watchdog import step_aside
+
 SQLITE_BATCH = 5000
 
 
@@ -56,3 +58,4 @@ def allow_long_statements(session: Session, timeout: str = "10min") -> None:
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL statement_timeout = '{timeout}'"))
+        step_aside(session.connection().connection.info)  # the client-side bound too

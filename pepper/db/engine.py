@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from pepper.db import watchdog
 from pepper.settings import Settings
 
 
@@ -31,9 +32,10 @@ def make_engine(
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(settings, url.database)
-    return create_engine(
+    engine = create_engine(
         url,
-        pool_pre_ping=pre_ping,
+        # The watchdog pings at checkout instead (when pre_ping), so the ping is bounded too.
+        pool_pre_ping=False,
         pool_size=pool_size or settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_s,
@@ -49,6 +51,9 @@ def make_engine(
             "keepalives_count": 3,
         },
     )
+    limit_s = settings.db_statement_timeout_ms / 1000 + watchdog.GRACE_S
+    watchdog.install(engine, limit_s, ping=pre_ping)
+    return engine
 
 
 def decay(ref: float, now: float, half_life: float) -> float:
