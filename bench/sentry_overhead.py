@@ -1,9 +1,12 @@
 """Does a hung Sentry slow calls down? POST /v1/screen with no DSN, then with a DSN whose
 port accepts connections and never answers, in the same run, on the same data.
 
-While wrk loads /v1/screen, a second wrk posts field issues on one connection, each of
-which becomes a Sentry event, so sentry-sdk's queue and transport are busy (and stuck)
-during the measured load.
+While wrk loads /v1/screen, a second wrk posts field issues at a fixed rate (one every
+EVENT_DELAY_MS on one connection, wrk's delay(): the same rate in both runs, so both
+runs do the same work but for Sentry), each of which becomes a Sentry event, so
+sentry-sdk's queue and transport are busy (and stuck) during the measured load. The
+two configurations alternate, ROUNDS times each, and the medians are compared, so a
+drift of the shared machine does not land on one side.
 
     .venv/bin/python -m bench.sentry_overhead [--seconds 10]
 """
@@ -13,6 +16,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import statistics
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +27,8 @@ from bench.wrk import BENCH, machine, run_wrk, serve, table
 from tests.support.blackhole import blackhole
 
 RESULTS = Path(__file__).parent / "results" / "sentry_overhead.json"
+EVENT_DELAY_MS = 20  # at most 50 events per second
+ROUNDS = 3
 
 
 def measure(env: dict[str, str], lua_env: dict[str, str], seconds: int) -> dict[str, float]:
@@ -30,13 +37,19 @@ def measure(env: dict[str, str], lua_env: dict[str, str], seconds: int) -> dict[
         run_wrk(base, "screen.lua", 2, lua_env)
         events = subprocess.Popen(
             ["wrk", "-t1", "-c1", f"-d{seconds + 2}s", "-s", str(BENCH / "field_issue.lua"), base],
-            env={**os.environ, **lua_env},
-            stdout=subprocess.DEVNULL,
+            env={**os.environ, **lua_env, "PEPPER_BENCH_EVENT_DELAY_MS": str(EVENT_DELAY_MS)},
+            stdout=subprocess.PIPE,
+            text=True,
         )
         try:
-            return run_wrk(base, "screen.lua", seconds, lua_env)
+            result = run_wrk(base, "screen.lua", seconds, lua_env)
         finally:
-            events.wait(timeout=seconds + 30)
+            output, _ = events.communicate(timeout=seconds + 30)
+        sent = re.search(r"(\d+) requests in ([\d.]+)s", output)
+        result["events_per_s"] = (
+            round(int(sent.group(1)) / float(sent.group(2)), 1) if sent else float("nan")
+        )
+        return result
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -48,13 +61,21 @@ def main() -> int:
     seconds = parser.parse_args().seconds
     with screen_setup() as (env, lua_env):
         env = {**env, "PEPPER_RATE_LIMIT_FIELD_ISSUES": "1000000/hour"}
-        results = {"no_sentry": measure(env, lua_env, seconds)}
+        runs: dict[str, list[dict[str, float]]] = {"no_sentry": [], "hung_sentry": []}
         with blackhole() as port:
             hung = {**env, "PEPPER_SENTRY_DSN": f"http://key@127.0.0.1:{port}/1"}
-            results["hung_sentry"] = measure(hung, lua_env, seconds)
+            for _ in range(ROUNDS):
+                runs["no_sentry"].append(measure(env, lua_env, seconds))
+                runs["hung_sentry"].append(measure(hung, lua_env, seconds))
+    results = {
+        name: {key: statistics.median(run[key] for run in rounds) for key in rounds[0]}
+        for name, rounds in runs.items()
+    }
     ratio = results["hung_sentry"]["p50_ms"] / results["no_sentry"]["p50_ms"]
     out = {
         **results,
+        "runs": runs,
+        "event_delay_ms": EVENT_DELAY_MS,
         "p50_ratio": round(ratio, 3),
         "p99_ratio": round(results["hung_sentry"]["p99_ms"] / results["no_sentry"]["p99_ms"], 3),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),

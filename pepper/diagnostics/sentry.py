@@ -74,7 +74,15 @@ def init_sentry(settings: Settings, model_version: Callable[[], str]) -> bool:
         release=release(),
         environment=settings.env,
         sample_rate=settings.sentry_sample_rate,
-        traces_sampler=_traces_sampler(settings.sentry_traces_sample_rate),
+        # No sampler at all unless tracing is wanted: with one, every request starts a
+        # transaction (and spans for each query) only to throw it away.
+        traces_sampler=(
+            _traces_sampler(settings.sentry_traces_sample_rate)
+            if settings.sentry_traces_sample_rate > 0
+            else None
+        ),
+        # Release health is for apps; on a server it is bookkeeping on every request.
+        auto_session_tracking=False,
         # What send_default_pii=False means, spelled out (sentry-sdk 2.7x deprecates the
         # flag for this), and stricter: no cookies, no query strings, no bodies, no
         # local variables, only two harmless headers.
