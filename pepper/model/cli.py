@@ -30,12 +30,14 @@ model_cli = AppGroup("model", help="The spam model: versions, training, rollout.
 @click.option("--seed", default=1, show_default=True)
 @click.option("--force", is_flag=True, help="activate even if it does not beat the active one")
 def train_command(rows: int, seed: int, force: bool) -> None:
-    """Train a version on the simulation, evaluate it on the FTC time split, register it."""
+    """Train a version (simulation, FTC history, the database's labels), evaluate it on
+    the FTC time split, register it."""
     rt = runtime()
     ftc = rt.settings.ftc_data if rt.settings.ftc_data.exists() else None
     outcome = train_and_register(
         rt.uow, models_dir=rt.settings.models_dir, rows=rows, seed=seed, ftc_path=ftc,
         force=force, progress=lambda message: click.echo(message, err=True),
+        half_life_days=rt.settings.reputation_half_life_days,
     )  # fmt: skip
     state = "activated" if outcome.activated else "registered, not activated"
     click.echo(f"{outcome.version}: {state} ({outcome.reason})")

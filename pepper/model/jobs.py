@@ -39,7 +39,7 @@ def _train(rt: Runtime, job_id: str, rows: int, seed: int, force: bool) -> None:
     def work(progress: Any) -> dict[str, Any]:
         outcome = train_and_register(
             rt.uow, models_dir=settings.models_dir, rows=rows, seed=seed, ftc_path=ftc,
-            force=force, progress=progress,
+            force=force, progress=progress, half_life_days=settings.reputation_half_life_days,
         )  # fmt: skip
         return asdict(outcome)
 

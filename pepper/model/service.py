@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import sklearn
 from pepper.db import utcnow
 from pepper.errors import NotFound, Unprocessable
 from pepper.jobs.service import UowFactory
-from pepper.model import artifacts, registry
+from pepper.model import artifacts, label_store, registry
 from pepper.model.fast import from_pipeline
 from pepper.model.features import FEATURE_NAMES
 from pepper.model.training import Progress, score_for_comparison, train
@@ -35,9 +36,16 @@ def train_and_register(
     ftc_path: Path | None,
     force: bool = False,
     progress: Progress | None = None,
+    half_life_days: float = 90.0,
 ) -> TrainOutcome:
-    """Train a version, store it, and activate it if it beats the active one (or forced)."""
-    trained = train(rows=rows, seed=seed, ftc_path=ftc_path, progress=progress)
+    """Train a version, store it, and activate it if it beats the active one (or forced).
+
+    Besides the simulation and the FTC history, it trains on what people told us:
+    operator labels, agreeing user reports and wrong-block/allow feedback in the database.
+    """
+    with uow_factory() as uow:
+        labelled = label_store.dataset(uow.session, time.time(), half_life_days)
+    trained = train(rows=rows, seed=seed, ftc_path=ftc_path, progress=progress, labelled=labelled)
     models_dir.mkdir(parents=True, exist_ok=True)
     staging = models_dir / f".training-{utcnow():%Y%m%d%H%M%S%f}.skops"
     sha = artifacts.save(trained.pipeline, staging)
