@@ -55,13 +55,18 @@ class Watchdog:
         except OSError:
             return
         with self._wake:
+            idle = not self._armed
             self._armed[key] = (time.monotonic() + self.limit_s, fd, inode)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="pepper-db-watchdog", daemon=True
                 )
                 self._thread.start()
-            self._wake.notify()
+            # Every deadline is "now + limit", so a new one is never nearer than those
+            # armed already: the thread needs waking only when it sleeps with none. Waking
+            # it on every statement cost a thread switch per query.
+            if idle:
+                self._wake.notify()
 
     def disarm(self, key: object) -> None:
         with self._wake:
