@@ -65,3 +65,20 @@ def child_exit(server, worker):  # type: ignore[no-untyped-def]
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):  # type: ignore[no-untyped-def]
+    """Load the active model before the first request, not during it.
+
+    With several threads, requests that arrived while the first one was loading the
+    model were scored without it: a restarted instance briefly answered with another
+    model version than its peers (the cluster run saw it after a rolling restart).
+    """
+    try:
+        from pepper.screening.views import SCREENER_KEY
+
+        app = worker.wsgi
+        with app.app_context():
+            app.extensions[SCREENER_KEY].scorer.refresh()
+    except Exception:  # the model is followed again on the next poll anyway
+        worker.log.exception("could not load the active model at start")
