@@ -213,6 +213,8 @@ class Scenario:
             )
 
         def action() -> None:
+            for earlier in self.model_steps:  # each step is judged until the next one
+                earlier.setdefault("until", time.time())
             status, _, body = http(
                 "POST", f"{cl.LB}/admin/models/{name}/activate", self.info["admin_token"]
             )

@@ -134,8 +134,14 @@ def refused_for_database(r: Record, windows: list[Window]) -> bool:
         r.status == 503
         and r.extra.get("code") == "database_unavailable"
         and r.route not in DECISION_ROUTES
-        and window_of(r.t, windows).startswith("pg ")
+        and any(in_flight(r, w) for w in windows if w.name.startswith("pg "))
     )
+
+
+def in_flight(r: Record, w: Window) -> bool:
+    """The request was being served at some moment of the window (a fault that began
+    while it was in flight is its fault too)."""
+    return r.t < w.end and r.t + r.ms / 1000 >= w.start
 
 
 def server_errors(requests: list[Record], windows: list[Window]) -> dict[str, Any]:
@@ -144,14 +150,16 @@ def server_errors(requests: list[Record], windows: list[Window]) -> dict[str, An
     Counted against the target: every 5xx or missing answer except a kill -9's instant
     and ``refused_for_database`` (shown apart: its count is part of the verdict).
     """
-    instants = [(w.start, w.start + KILL_INSTANT_S) for w in windows if w.kind == "kill9"]
+    instants = [
+        Window(w.name, w.start, w.start + KILL_INSTANT_S) for w in windows if w.kind == "kill9"
+    ]
     outside: list[Record] = []
     refused: Counter[str] = Counter()
     inside = 0
     for r in requests:
         if not (r.status >= 500 or r.status == 0):
             continue
-        if any(a <= r.t < b for a, b in instants):
+        if any(in_flight(r, w) for w in instants):
             inside += 1
         elif refused_for_database(r, windows):
             refused[f"{window_of(r.t, windows)} {r.route}"] += 1
