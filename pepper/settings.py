@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     rate_limit_per_ip: str = "3000/minute"
     rate_limit_register: str = "20/hour"
     rate_limit_screen: str = "300/minute"
+    # How long /v1/screen waits on Redis for its rate limit before counting in memory: a
+    # slow Redis must not spend the call's budget (its connection setup alone is several
+    # round trips).
+    rate_limit_screen_budget_ms: int = Field(default=50, ge=5, le=1000)
     rate_limit_reports: str = "120/hour"
     rate_limit_lookup: str = "300/minute"
     rate_limit_field_issues: str = "30/hour"

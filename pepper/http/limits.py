@@ -19,7 +19,7 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
@@ -88,7 +88,7 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
         view = app.view_functions.get(endpoint)
         if view is not None and endpoint in DIRECT:
             limiter.exempt(view)
-            direct = DirectLimit(limiter, limit, key_func, endpoint)
+            direct = DirectLimit(limiter, limit, key_func, endpoint, _budgeted(settings, limiter))
             app.view_functions[endpoint] = direct.wrap(view)
         elif view is not None:
             # The limit is checked by the wrapper, so the wrapper must be what Flask calls.
@@ -103,6 +103,18 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
     app.register_error_handler(RateLimitExceeded, _too_many)
     app.extensions[LIMITER_KEY] = limiter
     return limiter
+
+
+def _budgeted(settings: Settings, limiter: Limiter) -> Storage:
+    """The shared storage, with socket timeouts of the decision route's budget."""
+    if not settings.redis_url:
+        return limiter.storage
+    budget_s = settings.rate_limit_screen_budget_ms / 1000
+    storage = storage_from_string(
+        settings.redis_url, socket_timeout=budget_s, socket_connect_timeout=budget_s
+    )
+    assert isinstance(storage, Storage)  # a redis:// URI: the synchronous storage
+    return storage
 
 
 def _skip_middleware_for_direct(app: Flask, limiter: Limiter) -> None:
@@ -154,13 +166,18 @@ class DirectLimit:
     """
 
     def __init__(
-        self, limiter: Limiter, limit: str, key_func: Callable[[], str], scope: str
+        self,
+        limiter: Limiter,
+        limit: str,
+        key_func: Callable[[], str],
+        scope: str,
+        storage: Storage,
     ) -> None:
         self.item = parse(limit)
         self.key_func = key_func
         self.scope = scope
-        self.prefix = limiter._key_prefix
-        self.shared = FixedWindowRateLimiter(limiter.storage)
+        self.prefix = limiter._key_prefix  # the keys Flask-Limiter would use
+        self.shared = FixedWindowRateLimiter(storage)
         self.local = FixedWindowRateLimiter(MemoryStorage())
         self._lock = threading.Lock()
         self._shared_down_until = 0.0
