@@ -197,7 +197,7 @@ class Phone(Client):
         headers = {**self.auth(), "Idempotency-Key": key}
         answer = self.send("POST", "/v1/reports", name, json=body, headers=headers)
         data = answer.json() if answer.status in (200, 201) else None
-        record(name, started, answer, device=self.device_id, key=key,
+        record(name, started, answer, device=self.device_id, key=key, number=body["number"],
                id=(data or {}).get("id"), replayed=answer.replayed)  # fmt: skip
         return answer
 

@@ -180,17 +180,25 @@ def server_errors(requests: list[Record], windows: list[Window]) -> dict[str, An
 
 
 def reports_check(records: list[Record], database_url: str) -> dict[str, Any]:
-    """Every acknowledged report is in the database exactly once, under the id returned."""
-    acks = [r for r in records if r.route == "report_ack"]
-    replies = [r for r in records if r.route.startswith("report") and r.extra.get("id")]
-    # One key must always have answered with one id, whoever answered and however often.
+    """Every acknowledged report is in the database exactly once, under the id returned.
+
+    Acknowledged: any 200/201 reply that carried an id — the retry loop's, a deliberate
+    retry's, or the reply to a request racing another with the same key.
+    """
+    replies = [
+        r for r in records
+        if r.route.startswith("report") and r.status in (200, 201) and r.extra.get("id")
+    ]  # fmt: skip
     ids_by_key: dict[str, set[int]] = defaultdict(set)
     for r in replies:
         ids_by_key[r.extra["key"]].add(int(r.extra["id"]))
     inconsistent = sorted(k for k, ids in ids_by_key.items() if len(ids) > 1)
-    devices = sorted({int(r.extra["device"]) for r in acks} | {
-        int(r.extra["device"]) for r in records if r.route == "report_gave_up"
-    })  # fmt: skip
+    acked = {int(r.extra["id"]): (int(r.extra["device"]), str(r.extra["number"])) for r in replies}
+    gave_up = {
+        (int(r.extra["device"]), str(r.extra["number"]))
+        for r in records if r.route == "report_gave_up"
+    }  # fmt: skip
+    devices = sorted({d for d, _ in acked.values()} | {d for d, _ in gave_up})
     with psycopg.connect(database_url.replace("postgresql+psycopg", "postgresql")) as db:
         rows = db.execute(
             "SELECT id, device_id, e164 FROM reports WHERE device_id = ANY(%s)", (devices,)
@@ -201,32 +209,35 @@ def reports_check(records: list[Record], database_url: str) -> dict[str, Any]:
         ).fetchall()
     stored = {int(row[0]): (int(row[1]), str(row[2])) for row in rows}
     per_pair = Counter(stored.values())
-    missing = [r.extra for r in acks if int(r.extra["id"]) not in stored]
-    wrong = [
-        r.extra for r in acks
-        if int(r.extra["id"]) in stored
-        and stored[int(r.extra["id"])] != (int(r.extra["device"]), r.extra["number"])
+    missing = [i for i in acked if i not in stored]
+    wrong = [i for i, pair in acked.items() if i in stored and stored[i] != pair]
+    # A stored report no phone was told about is a duplicate unless its phone gave up
+    # (or was stopped with the load) while retrying that very report.
+    sent: set[tuple[int, str]] = {
+        (int(r.extra["device"]), str(r.extra["number"]))
+        for r in records if r.route.startswith("report") and "number" in r.extra
+    }  # fmt: skip
+    unexplained = [
+        pair for i, pair in stored.items()
+        if i not in acked and pair not in gave_up and pair not in sent
     ]  # fmt: skip
-    acked_pairs = {(int(r.extra["device"]), r.extra["number"]) for r in acks}
-    gave_up_pairs = {
-        (int(r.extra["device"]), r.extra["number"]) for r in records if r.route == "report_gave_up"
-    }
-    unexplained = [p for p in stored.values() if p not in acked_pairs | gave_up_pairs]
+    unacknowledged = sum(1 for i in stored if i not in acked)
     stored_keys = {str(k): int(v) for k, v in replayable if v is not None}
     key_mismatch = [
-        r.extra["key"] for r in acks
+        r.extra["key"] for r in replies
         if r.extra["key"] in stored_keys and stored_keys[r.extra["key"]] != int(r.extra["id"])
     ]  # fmt: skip
     duplicated = sum(n - 1 for n in per_pair.values() if n > 1) + len(unexplained)
     return {
-        "acknowledged": len(acks),
-        "gave_up": len(gave_up_pairs),
+        "acknowledged": len(acked),
+        "gave_up": len(gave_up),
+        "stored_not_acknowledged": unacknowledged,
         "missing": len(missing) + len(wrong),
         "duplicated": duplicated,
         "keys_with_two_ids": len(inconsistent),
         "stored_response_mismatch": len(key_mismatch),
         "replays": sum(1 for r in replies if r.extra.get("replayed")),
-        "ok": not (missing or wrong or duplicated or inconsistent or key_mismatch),
+        "ok": not (missing or wrong or duplicated or inconsistent or key_mismatch) and bool(acked),
     }
 
 
