@@ -12,7 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pepper.diagnostics.scrub import REDACTED, before_breadcrumb, before_send, redact, scrub
+from pepper.diagnostics.scrub import (
+    QUERY_CRUMB_CHARS,
+    REDACTED,
+    before_breadcrumb,
+    before_send,
+    redact,
+    scrub,
+)
 
 US_TAIL = "5550123"  # last 7 digits of the national significant number 4155550123
 UK_TAIL = "9460958"  # of 2079460958
@@ -424,3 +431,15 @@ def test_scrubbing_an_event_with_ten_thousand_breadcrumbs_finishes() -> None:
     assert sent is not None
     assert len(sent["breadcrumbs"]["values"]) == 10_000
     assert US_TAIL not in json.dumps(sent)
+
+
+def test_a_sql_breadcrumb_keeps_the_head_of_its_statement_scrubbed_and_no_data() -> None:
+    statement = "SELECT * FROM calls WHERE note = '+1 415 555 0123' AND " + "x = 1 AND " * 400
+    crumb = {"category": "query", "message": statement, "data": {"db.params": ["+14155550123"]}}
+    out = before_breadcrumb(crumb, {})
+    assert out is not None
+    assert len(out["message"]) <= QUERY_CRUMB_CHARS
+    assert out["message"].startswith("SELECT * FROM calls WHERE note = ")
+    assert "555" not in repr(out)
+    assert out["data"] == {}
+    assert crumb["data"] == {"db.params": ["+14155550123"]}  # the caller's dict is untouched
