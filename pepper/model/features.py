@@ -225,6 +225,29 @@ def extract(inputs: FeatureInputs) -> list[float]:
     ]
 
 
+def extract_without_call(
+    number: NormalizedNumber,
+    evidence: Evidence,
+    now_epoch: float,
+    first_seen_epoch: float | None,
+    half_life_days: float,
+) -> list[float]:
+    """The features of a number with no call in hand (a training row from history or
+    from a label): no carrier pattern, attestation absent, call time missing."""
+    return extract(
+        FeatureInputs(
+            number=number,
+            evidence=evidence,
+            pattern=None,
+            attestation=Attestation.ABSENT,
+            call_time=None,
+            now_epoch=now_epoch,
+            first_seen_epoch=first_seen_epoch,
+            half_life_days=half_life_days,
+        )
+    )
+
+
 def _age(first_seen: float | None, now: float) -> tuple[float, float]:
     if first_seen is None or not math.isfinite(first_seen) or not math.isfinite(now):
         return _AGE_MISSING

@@ -30,12 +30,11 @@ from numpy.typing import NDArray
 
 from pepper.complaints.ftc import BadRow, open_rows
 from pepper.complaints.importer import open_text
-from pepper.model.features import FeatureInputs, extract
+from pepper.model.features import extract_without_call
 from pepper.numbers import NormalizedNumber, normalize
 from pepper.numbers.normalize import classify_for_import
 from pepper.numbers.ranges import range_keys
 from pepper.reputation.core import Counters, Evidence, contribution
-from pepper.screening.types import Attestation
 
 DEFAULT_CUTOFF = date(2025, 11, 20)
 
@@ -170,18 +169,7 @@ def _features(
         if (c := _counters(f"r:{k}", weights, counts, now)) is not None
     )
     evidence = Evidence(number=_counters(f"n:{e164}", weights, counts, now), ranges=ranges)
-    return extract(
-        FeatureInputs(
-            number=number,
-            evidence=evidence,
-            pattern=None,
-            attestation=Attestation.ABSENT,
-            call_time=None,
-            now_epoch=now,
-            first_seen_epoch=first_seen.get(e164 or ""),
-            half_life_days=half_life_days,
-        )
-    )
+    return extract_without_call(number, evidence, now, first_seen.get(e164 or ""), half_life_days)
 
 
 def _legitimate_population(

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pepper.model.features import FeatureInputs, extract
+from pepper.model.features import extract_without_call
 from pepper.numbers import NormalizedNumber
 from pepper.reputation.core import Counters, Evidence, decay_factor
-from pepper.screening.types import Attestation
 
 # A number's reports earn a label only when at least this many devices agree and the
 # other side is outnumbered this many times: one report is not a verdict.
@@ -81,15 +80,4 @@ def features(
 ) -> list[float]:
     """A labelled number's training row: no call context, no evidence of its own."""
     evidence = Evidence(number=None, ranges=leave_own_out(own, ranges, now, half_life_days))
-    return extract(
-        FeatureInputs(
-            number=number,
-            evidence=evidence,
-            pattern=None,
-            attestation=Attestation.ABSENT,
-            call_time=None,
-            now_epoch=now,
-            first_seen_epoch=None,
-            half_life_days=half_life_days,
-        )
-    )
+    return extract_without_call(number, evidence, now, None, half_life_days)
