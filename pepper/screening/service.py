@@ -16,8 +16,9 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
+from pepper.db.retry import once_more_if_dropped
 from pepper.errors import PepperError, Unauthorized
 from pepper.metrics import DECISIONS, FAIL_OPEN
 from pepper.numbers import InvalidNumber, NormalizedNumber, normalize
@@ -164,16 +165,9 @@ class Screener:
         return Outcome(decision, self._receipt(decision, None), True, 0)
 
     def _lookup(self, who: Who, request: CallRequest) -> tuple[DeviceFacts, CallFacts, Signals]:
-        for attempt in (1, 2):
-            try:
-                return self._lookup_once(who, request)
-            except DBAPIError as exc:
-                # The decision engine skips the pre-ping round trip, so a connection the
-                # database dropped (a restart, an idle cutoff) shows up here; SQLAlchemy
-                # has invalidated the pool, and the second try gets a fresh connection.
-                if attempt == 2 or not exc.connection_invalidated:
-                    raise
-        raise AssertionError("unreachable")
+        # The decision engine skips the pre-ping round trip, so a connection the database
+        # dropped shows up here, and costs one retry rather than a degraded call.
+        return once_more_if_dropped(lambda: self._lookup_once(who, request))
 
     def _lookup_once(
         self, who: Who, request: CallRequest

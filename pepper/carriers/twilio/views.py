@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, request, url_for
-from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import MultiDict
 
 from pepper.carriers.twilio import twiml
@@ -24,6 +23,7 @@ from pepper.carriers.twilio.service import (
     subscriber_who,
 )
 from pepper.carriers.twilio.signature import is_signed
+from pepper.db.retry import once_more_if_dropped
 from pepper.errors import NotFound
 from pepper.http.problems import problem
 from pepper.metrics import CARRIER_CALLS, FAIL_OPEN, WEBHOOK_SIGNATURE_FAILURES
@@ -171,31 +171,28 @@ def _record(
     """Store the call; a failure here is logged, never allowed to drop the call."""
     if outcome.degraded and digit is None:
         return
-    for attempt in (1, 2):
-        try:
-            # The decision's pool (no pre-ping round trip); a connection the database
-            # dropped is retried, which record_call makes safe: a call that did reach the
-            # database is recognized by its CallSid and counted once.
-            with runtime().decision_engine.begin() as connection:
-                record_call(
-                    connection,
-                    call_sid=form.get("CallSid", "")[:64],
-                    subscriber=subscriber,
-                    caller=caller,
-                    action=action,
-                    label=outcome.decision.label,
-                    decision_id=outcome.decision_id,
-                    digit=digit,
-                )
-            return
-        except DBAPIError as exc:
-            if attempt == 1 and exc.connection_invalidated:
-                continue
-            log.exception("could not record a carrier call")
-        except Exception:
-            log.exception("could not record a carrier call")
+
+    def write() -> None:
+        with runtime().decision_engine.begin() as connection:
+            record_call(
+                connection,
+                call_sid=form.get("CallSid", "")[:64],
+                subscriber=subscriber,
+                caller=caller,
+                action=action,
+                label=outcome.decision.label,
+                decision_id=outcome.decision_id,
+                digit=digit,
+            )
+
+    try:
+        # The decision's pool (no pre-ping round trip); a retry after a dropped connection
+        # is safe: record_call recognizes a call that did reach the database by its
+        # CallSid and counts it once.
+        once_more_if_dropped(write)
+    except Exception:
+        log.exception("could not record a carrier call")
         FAIL_OPEN.labels(route="twilio_record", cause="error").inc()
-        return
 
 
 @blp.post("/challenge")
