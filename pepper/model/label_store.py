@@ -19,7 +19,7 @@ from pepper.model.features import FEATURE_NAMES
 from pepper.model.labels import Labelled, features, label_from_reports
 from pepper.numbers import InvalidNumber, normalize
 from pepper.reputation.core import Counters
-from pepper.reputation.storage import evidence_keys, number_key
+from pepper.reputation.storage import evidence_keys, number_key, ranges_found
 
 _OPERATOR = text("SELECT pattern, verdict FROM admin_labels WHERE is_prefix = :no")
 _FEEDBACK = text("SELECT e164, label FROM decision_feedback WHERE e164 IS NOT NULL ORDER BY id")
@@ -70,9 +70,7 @@ def dataset(
         }
         for item in chunk:
             e164 = item.number.e164 or ""
-            ranges = tuple(
-                (k[2:], counters[k]) for k in evidence_keys(item.number)[1:] if k in counters
-            )
+            ranges = ranges_found(evidence_keys(item.number), counters)
             own = counters.get(number_key(e164))
             rows.append(features(item.number, own, ranges, now, half_life_days))
     X = np.asarray(rows, dtype=float).reshape(len(rows), len(FEATURE_NAMES))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from pepper.db.dialect import fill_staging_table
 from pepper.numbers import NormalizedNumber
 from pepper.numbers.ranges import range_keys
-from pepper.reputation.core import contribution
+from pepper.reputation.core import Counters, contribution
 
 # One statement for every writer (reports, withdrawals, imports, on any host): the row
 # is decayed to the writer's clock and the delta added, inside the database, so two
@@ -60,6 +60,13 @@ def evidence_keys(number: NormalizedNumber) -> list[str]:
     if number.e164 is None:
         return []
     return [number_key(number.e164), *(range_key(k) for k in range_keys(number))]
+
+
+def ranges_found(
+    keys: list[str], counters: dict[str, Counters]
+) -> tuple[tuple[str, Counters], ...]:
+    """The (range key, row) pairs of ``evidence_keys`` that have a row, widest first."""
+    return tuple((k[2:], counters[k]) for k in keys[1:] if k in counters)
 
 
 @dataclass(frozen=True, slots=True)

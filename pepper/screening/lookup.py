@@ -23,7 +23,7 @@ from pepper.auth.tokens import hash_token
 from pepper.model.features import CallerPattern
 from pepper.numbers import NormalizedNumber
 from pepper.reputation.core import Counters, Evidence
-from pepper.reputation.storage import evidence_keys
+from pepper.reputation.storage import evidence_keys, ranges_found
 from pepper.screening.types import Action, AdminLabel
 
 # Every branch yields (src, key, label, specificity, spam_w, ham_w, complaint_w, spam_n,
@@ -169,7 +169,7 @@ def read_signals(connection: Connection, who: Who, number: NormalizedNumber | No
         )  # fmt: skip
     found.evidence = Evidence(
         number=counters.get(keys[0]),
-        ranges=tuple((k[2:], counters[k]) for k in keys[1:] if k in counters),
+        ranges=ranges_found(keys, counters),
         categories=categories,
     )
     return found
