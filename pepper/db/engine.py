@@ -27,7 +27,7 @@ def make_engine(
     """The engine of this deployment.
 
     ``pre_ping=False`` is for the call decision, whose budget a ping round trip per
-    checkout would spend (~40 % of a lookup): it retries a dropped connection instead.
+    checkout would spend (about a third of a lookup): it retries a dropped connection.
     """
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
