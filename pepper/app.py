@@ -10,7 +10,9 @@ from pepper.admin.cli import admin_cli, subscribers_cli
 from pepper.admin.views import blp as admin_blp
 from pepper.blocklist import views as blocklist
 from pepper.blocklist.cli import lists_cli
+from pepper.carriers.twilio import voice
 from pepper.carriers.twilio.views import blp as twilio_blp
+from pepper.carriers.twilio.voice import VoiceRoute
 from pepper.complaints.cli import import_cli
 from pepper.db import bulkhead
 from pepper.db.cli import db_cli
@@ -20,6 +22,7 @@ from pepper.diagnostics.sentry import init_sentry
 from pepper.diagnostics.views import blp as field_issues_blp
 from pepper.http import limits, observe, problems
 from pepper.http.api import make_api
+from pepper.http.direct import PepperFlask
 from pepper.jobs.cli import worker_command
 from pepper.lists.views import blp as lists_blp
 from pepper.logs import configure_logging
@@ -30,16 +33,16 @@ from pepper.reports.views import blp as reports_blp
 from pepper.reputation import params_for
 from pepper.reputation.views import blp as numbers_blp
 from pepper.runtime import EXTENSION_KEY, Runtime
+from pepper.screening import views as screening
 from pepper.screening.service import Screener
-from pepper.screening.views import SCREENER_KEY
-from pepper.screening.views import blp as screening_blp
+from pepper.screening.views import SCREENER_KEY, ScreenRoute
 from pepper.settings import Settings, load_settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     configure_logging(settings)
-    app = Flask("pepper")
+    app = PepperFlask("pepper")
     app.config.update(
         SECRET_KEY=settings.secret_key.get_secret_value(),
         MAX_CONTENT_LENGTH=settings.max_content_length,
@@ -49,10 +52,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.proxy_hops:
         # Trust X-Forwarded-* from exactly the configured number of proxies: one more
         # and any client can spoof its address or the URL a webhook was signed for.
-        hops = settings.proxy_hops
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
-        )
+        trust = {
+            f"x_{part}": settings.proxy_hops for part in ("for", "proto", "host", "port", "prefix")
+        }
+        app.wsgi_app = ProxyFix(app.wsgi_app, **trust)  # type: ignore[method-assign]
+        app.direct_app = ProxyFix(app.direct_app, **trust)
 
     rt = Runtime.build(settings)
     app.extensions[EXTENSION_KEY] = rt
@@ -64,18 +68,23 @@ def create_app(settings: Settings | None = None) -> Flask:
     health.init_app(app)
     app.register_blueprint(metrics_blueprint)
     for blueprint in (
-        devices_blp, screening_blp, reports_blp, lists_blp, numbers_blp, admin_blp,
+        devices_blp, reports_blp, lists_blp, numbers_blp, admin_blp,
         field_issues_blp, blocklist.blp, blocklist.admin_blp,
     ):  # fmt: skip
         api.register_blueprint(blueprint)
+    reputation = params_for(settings.reputation_half_life_days)
+    scorer = ModelScorer(rt, reputation)
+    screener = app.extensions[SCREENER_KEY] = Screener(rt, scorer)
+    init_sentry(settings, lambda: scorer.version)
+    limits.init_app(app, settings)
+    app.add_direct_route(
+        screening.RULE, ["POST"], ScreenRoute(screener, limits.screen_limit(app, settings))
+    )
+    screening.document(api)
     if settings.twilio_auth_token is not None:
         # Without a token nothing could be verified: the webhooks are not served at all.
         app.register_blueprint(twilio_blp)
-    reputation = params_for(settings.reputation_half_life_days)
-    scorer = ModelScorer(rt, reputation)
-    app.extensions[SCREENER_KEY] = Screener(rt, scorer)
-    init_sentry(settings, lambda: scorer.version)
-    limits.init_app(app, settings)
+        app.add_direct_route(voice.RULE, ["POST"], VoiceRoute(rt, screener))
     blocklist.init_app(app)  # after the limiter: the route has its own limit
     app.cli.add_command(db_cli)
     app.cli.add_command(import_cli)

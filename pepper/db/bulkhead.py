@@ -13,8 +13,9 @@ So at most ``PEPPER_DB_REQUEST_SLOTS`` requests per process (set by gunicorn.con
 all its threads but two) may be inside a route that uses the database. One more is
 answered at once with 503 ``database_unavailable`` and Retry-After — the same answer
 as a database that refuses connections, which clients already retry — and counted in
-``pepper_db_shed_total``. Decisions (they bound their own database time), the carrier
-webhooks that ring calls, health checks and metrics never take a slot.
+``pepper_db_shed_total``. Decisions (they bound their own database time, and as direct
+routes never pass through Flask's hooks), the carrier webhooks that ring calls, health
+checks and metrics never take a slot.
 """
 
 from __future__ import annotations
@@ -27,9 +28,7 @@ from pepper.http.problems import problem
 from pepper.metrics import DB_SHED
 
 # Endpoints that must answer whatever the database does.
-EXEMPT = frozenset(
-    {"screening.screen", "twilio.voice", "twilio.voice_fallback", "twilio.challenge"}
-)
+EXEMPT = frozenset({"twilio.voice", "twilio.voice_fallback", "twilio.challenge"})
 EXEMPT_PREFIXES = ("health.", "metrics.", "static")
 _SLOT = "pepper_db_slot"
 

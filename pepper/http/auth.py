@@ -11,20 +11,29 @@ from pepper.errors import Unauthorized
 from pepper.runtime import runtime
 
 
-def bearer_token() -> str:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+def bearer_of(authorization: str) -> str:
+    """The token of an ``Authorization: Bearer`` header; 401 when there is none."""
+    scheme, _, token = authorization.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token or len(token) > 200:
         raise Unauthorized()
     return token
 
 
-def token_fingerprint() -> str | None:
+def bearer_token() -> str:
+    return bearer_of(request.headers.get("Authorization", ""))
+
+
+def fingerprint(token: str) -> str:
     """A stable, non-secret key for per-token rate limits (never the token itself)."""
+    return hashlib.sha256(token.encode()).hexdigest()[:24]
+
+
+def token_fingerprint() -> str | None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    return hashlib.sha256(token.strip().encode()).hexdigest()[:24]
+    return fingerprint(token.strip())
 
 
 def authenticate_device() -> None:
@@ -38,12 +47,6 @@ def authenticate_device() -> None:
     token = bearer_token()
     with runtime().uow() as uow:
         request.pepper_device = device_for_token(uow, token)  # type: ignore[attr-defined]
-
-
-def require_bearer() -> None:
-    """``before_request`` of the screening route: a token must be present (it is checked
-    against the database inside the decision's deadline)."""
-    bearer_token()
 
 
 def current_device() -> DeviceInfo:

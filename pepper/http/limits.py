@@ -9,19 +9,17 @@ A 429 on ``/v1/screen`` is an answer like any failure: the app lets the call rin
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
-from werkzeug.exceptions import TooManyRequests
 
 from pepper.http.auth import token_fingerprint
 from pepper.http.problems import from_http_exception
@@ -46,15 +44,12 @@ def route_limits(settings: Settings) -> dict[str, tuple[str, Callable[[], str]]]
     """endpoint → (limit, key function)."""
     return {
         "devices.register": (settings.rate_limit_register, client_ip),
-        "screening.screen": (settings.rate_limit_screen, token_or_ip),
         "reports.create_report": (settings.rate_limit_reports, token_or_ip),
         "numbers.lookup": (settings.rate_limit_lookup, token_or_ip),
         "field_issues.report_field_issue": (settings.rate_limit_field_issues, token_or_ip),
     }
 
 
-# Routes whose limit is checked with ``limits`` directly (see DirectLimit).
-DIRECT = frozenset({"screening.screen"})
 # After a storage error, how long a DirectLimit counts in memory before trying Redis again.
 STORAGE_RETRY_S = 5.0
 
@@ -86,11 +81,7 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
     )
     for endpoint, (limit, key_func) in route_limits(settings).items():
         view = app.view_functions.get(endpoint)
-        if view is not None and endpoint in DIRECT:
-            limiter.exempt(view)
-            direct = DirectLimit(limiter, limit, key_func, endpoint, _budgeted(settings, limiter))
-            app.view_functions[endpoint] = direct.wrap(view)
-        elif view is not None:
+        if view is not None:
             # The limit is checked by the wrapper, so the wrapper must be what Flask calls.
             wrapped = limiter.limit(limit, key_func=key_func)(view)
             app.view_functions[endpoint] = wrapped  # type: ignore[assignment]
@@ -99,36 +90,27 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
     for endpoint, view in app.view_functions.items():
         if endpoint.startswith(("health.", "twilio.", "metrics.")):
             limiter.exempt(view)
-    _skip_middleware_for_direct(app, limiter)
     app.register_error_handler(RateLimitExceeded, _too_many)
     app.extensions[LIMITER_KEY] = limiter
     return limiter
 
 
-def _budgeted(settings: Settings, limiter: Limiter) -> Storage:
-    """The shared storage, with socket timeouts of the decision route's budget."""
-    if not settings.redis_url:
-        return limiter.storage
-    budget_s = settings.rate_limit_screen_budget_ms / 1000
-    storage = storage_from_string(
-        settings.redis_url, socket_timeout=budget_s, socket_connect_timeout=budget_s
-    )
-    assert isinstance(storage, Storage)  # a redis:// URI: the synchronous storage
-    return storage
+def screen_limit(app: Flask, settings: Settings) -> DirectLimit:
+    """The decision route's limit, per token, under the keys Flask-Limiter would use.
 
-
-def _skip_middleware_for_direct(app: Flask, limiter: Limiter) -> None:
-    """Flask-Limiter's ``before_request`` works out, on every request, that an exempt
-    view is exempt; on the call-decision route that alone cost ~40 µs. Guard it."""
-    hooks = app.before_request_funcs.setdefault(None, [])
-    check = limiter._check_request_limit  # the hook Flask-Limiter registered
-    position = hooks.index(check)
-
-    def check_unless_direct() -> None:
-        if request.endpoint not in DIRECT:
-            check()
-
-    hooks[position] = check_unless_direct
+    Its storage waits on Redis at most the route's budget
+    (``PEPPER_RATE_LIMIT_SCREEN_BUDGET_MS``): a call must not wait out Redis' timeout.
+    """
+    limiter: Limiter = app.extensions[LIMITER_KEY]
+    storage: Storage = limiter.storage
+    if settings.redis_url:
+        budget_s = settings.rate_limit_screen_budget_ms / 1000
+        shared = storage_from_string(
+            settings.redis_url, socket_timeout=budget_s, socket_connect_timeout=budget_s
+        )
+        assert isinstance(shared, Storage)  # a redis:// URI: the synchronous storage
+        storage = shared
+    return DirectLimit(settings.rate_limit_screen, "screening.screen", limiter._key_prefix, storage)
 
 
 def _too_many(error: RateLimitExceeded) -> Response:
@@ -143,73 +125,73 @@ def _too_many(error: RateLimitExceeded) -> Response:
 def _with_limit_headers(
     response: Response, item: RateLimitItem, remaining: int, reset_at: float
 ) -> Response:
-    window = item.get_expiry()
-    retry_after = max(1, int(reset_at - time.time()))
-    response.headers["Retry-After"] = str(retry_after)
-    response.headers["X-RateLimit-Limit"] = str(item.amount)
-    response.headers["X-RateLimit-Remaining"] = str(remaining)
-    response.headers["X-RateLimit-Reset"] = str(int(reset_at))
-    response.headers["RateLimit-Policy"] = f'"pepper";q={item.amount};w={window}'
-    response.headers["RateLimit"] = f'"pepper";r={remaining};t={retry_after}'
+    response.headers.update(limit_headers(item, remaining, reset_at))
     return response
 
 
-class DirectLimit:
-    """One route's limit, checked with ``limits`` on Flask-Limiter's own storage.
+def limit_headers(item: RateLimitItem, remaining: int, reset_at: float) -> dict[str, str]:
+    """Retry-After, X-RateLimit-* and the IETF RateLimit fields of a 429."""
+    window = item.get_expiry()
+    retry_after = max(1, int(reset_at - time.time()))
+    return {
+        "Retry-After": str(retry_after),
+        "X-RateLimit-Limit": str(item.amount),
+        "X-RateLimit-Remaining": str(remaining),
+        "X-RateLimit-Reset": str(int(reset_at)),
+        "RateLimit-Policy": f'"pepper";q={item.amount};w={window}',
+        "RateLimit": f'"pepper";r={remaining};t={retry_after}',
+    }
 
-    Flask-Limiter evaluates limits twice per request (its middleware, then the
-    decorator) with per-request bookkeeping around them; on the call-decision route
-    that cost more CPU than the decision's database read. This is the same fixed
-    window in the same shared storage, one ``hit`` per request and the same 429. When
-    the storage fails it counts in this process's memory for ``STORAGE_RETRY_S``, like
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A request over its limit: what the 429 says about the window."""
+
+    item: RateLimitItem
+    remaining: int
+    reset_at: float
+
+    def headers(self) -> dict[str, str]:
+        return limit_headers(self.item, self.remaining, self.reset_at)
+
+
+class DirectLimit:
+    """One route's limit, checked with ``limits`` on Flask-Limiter's shared storage.
+
+    For the direct call routes (pepper.http.direct), which Flask-Limiter never sees:
+    the same fixed window under the same keys, one ``hit`` per request. When the
+    storage fails it counts in this process's memory for ``STORAGE_RETRY_S``, like
     Flask-Limiter's in-memory fallback, so a sick Redis costs no request its time.
     """
 
-    def __init__(
-        self,
-        limiter: Limiter,
-        limit: str,
-        key_func: Callable[[], str],
-        scope: str,
-        storage: Storage,
-    ) -> None:
+    def __init__(self, limit: str, scope: str, prefix: str, storage: Storage) -> None:
         self.item = parse(limit)
-        self.key_func = key_func
         self.scope = scope
-        self.prefix = limiter._key_prefix  # the keys Flask-Limiter would use
+        self.prefix = prefix
         self.shared = FixedWindowRateLimiter(storage)
         self.local = FixedWindowRateLimiter(MemoryStorage())
         self._lock = threading.Lock()
         self._shared_down_until = 0.0
 
-    def wrap(self, view: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(view)
-        def limited(*args: Any, **kwargs: Any) -> Any:
-            refused = self.check()
-            return refused if refused is not None else view(*args, **kwargs)
-
-        return limited
-
-    def check(self) -> Response | None:
-        """None when the request may go on, else the 429 to answer."""
-        key = (self.prefix, self.key_func(), self.scope)
+    def admit(self, key: str) -> Refusal | None:
+        """None when the request may go on, else what its 429 says."""
+        keys = (self.prefix, key, self.scope)
         strategy = self._strategy()
         try:
-            allowed = strategy.hit(self.item, *key)
+            allowed = strategy.hit(self.item, *keys)
         except Exception:  # any storage failure: count locally, never fail the request
             log.warning("rate-limit storage failed; counting in memory", exc_info=True)
             with self._lock:
                 self._shared_down_until = time.monotonic() + STORAGE_RETRY_S
             strategy = self.local
-            allowed = strategy.hit(self.item, *key)
+            allowed = strategy.hit(self.item, *keys)
         if allowed:
             return None
         try:
-            reset_at, remaining = strategy.get_window_stats(self.item, *key)
+            reset_at, remaining = strategy.get_window_stats(self.item, *keys)
         except Exception:
             reset_at, remaining = time.time() + self.item.get_expiry(), 0
-        response = from_http_exception(TooManyRequests(f"{self.item} per client"))
-        return _with_limit_headers(response, self.item, remaining, reset_at)
+        return Refusal(self.item, remaining, reset_at)
 
     def _strategy(self) -> FixedWindowRateLimiter:
         return self.shared if time.monotonic() >= self._shared_down_until else self.local

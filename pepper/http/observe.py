@@ -7,7 +7,7 @@ import logging
 import re
 import time
 import uuid
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 from flask import Flask, Response, g, request
 
@@ -26,10 +26,28 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def _begin() -> None:
-    sent = request.headers.get("X-Request-ID", "")
+def bind_request_id(sent: str) -> tuple[str, Token[str]]:
+    """The request's id (the one sent, when it is acceptable) and the token that unbinds
+    it from this context's log lines."""
     request_id = sent if _VALID_ID.match(sent) else uuid.uuid4().hex
-    g.pepper_request_token = _REQUEST_ID.set(request_id)
+    return request_id, _REQUEST_ID.set(request_id)
+
+
+def unbind_request_id(token: Token[str]) -> None:
+    _REQUEST_ID.reset(token)
+
+
+def record(route: str, method: str, status: int, seconds: float) -> None:
+    """A finished request in the metrics. ``route`` is the rule, never the path: paths
+    carry phone numbers and unbounded cardinality."""
+    REQUEST_SECONDS.labels(route=route, method=method, status=f"{status // 100}xx").observe(seconds)
+    if status == 429:
+        RATE_LIMITED.labels(route=route).inc()
+
+
+def _begin() -> None:
+    request_id, token = bind_request_id(request.headers.get("X-Request-ID", ""))
+    g.pepper_request_token = token
     g.pepper_request_id = request_id
     g.pepper_started = time.perf_counter()
 
@@ -38,20 +56,15 @@ def _end(response: Response) -> Response:
     response.headers["X-Request-ID"] = g.get("pepper_request_id", "-")
     started = g.get("pepper_started")
     if started is not None:
-        # The rule, not the path: paths carry phone numbers and unbounded cardinality.
         route = request.url_rule.rule if request.url_rule else "unmatched"
-        REQUEST_SECONDS.labels(
-            route=route, method=request.method, status=f"{response.status_code // 100}xx"
-        ).observe(time.perf_counter() - started)
-        if response.status_code == 429:
-            RATE_LIMITED.labels(route=route).inc()
+        record(route, request.method, response.status_code, time.perf_counter() - started)
     return response
 
 
 def _teardown(_: BaseException | None) -> None:
     token = g.pop("pepper_request_token", None)
     if token is not None:
-        _REQUEST_ID.reset(token)
+        unbind_request_id(token)
 
 
 def init_app(app: Flask) -> None:

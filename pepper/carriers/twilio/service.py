@@ -11,8 +11,9 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from pepper.db import utcnow
 from pepper.screening.lookup import Who
@@ -84,6 +85,41 @@ _COUNT_CALL = text(
 )
 
 
+# PostgreSQL does the three in one statement: one round trip, and atomic on its own (no
+# transaction to open and commit). SQLite has no data-modifying CTEs: it runs them one
+# by one inside a transaction (store_call).
+_RECORD_CALL_AT_ONCE = text(
+    "WITH call AS (INSERT INTO calls (call_sid, subscriber_id, caller, action, label,"
+    "   decision_id, challenge_digit, finished, created_at)"
+    "  VALUES (:sid, :subscriber_id, :caller, :action, :label, :decision_id, :digit, :no, :now)"
+    "  ON CONFLICT (call_sid) DO NOTHING RETURNING caller, subscriber_id),"
+    " callee AS (INSERT INTO caller_subscribers (caller, subscriber_id)"
+    "  SELECT caller, subscriber_id FROM call"
+    "  WHERE caller IS NOT NULL AND subscriber_id IS NOT NULL"
+    "  ON CONFLICT DO NOTHING RETURNING caller)"
+    " INSERT INTO caller_stats (caller, calls, subscribers, finished, answered, short_calls,"
+    "  challenge_passed, challenge_failed, first_epoch, last_epoch)"
+    " SELECT caller, 1, (SELECT count(*) FROM callee), 0, 0, 0, 0, 0, :epoch, :epoch"
+    "  FROM call WHERE caller IS NOT NULL"
+    " ON CONFLICT (caller) DO UPDATE SET calls = caller_stats.calls + 1,"
+    " subscribers = caller_stats.subscribers + excluded.subscribers,"
+    " last_epoch = CASE WHEN excluded.last_epoch > caller_stats.last_epoch"
+    "   THEN excluded.last_epoch ELSE caller_stats.last_epoch END"
+)
+
+
+def store_call(engine: Engine, **fields: Any) -> None:
+    """``record_call`` in a connection of its own: one autocommitted statement on
+    PostgreSQL, a transaction of three on SQLite."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            record_call(connection, **fields)
+    else:
+        with engine.begin() as connection:
+            record_call(connection, **fields)
+
+
 def record_call(
     connection: Connection,
     *,
@@ -99,8 +135,11 @@ def record_call(
     params = {
         "sid": call_sid, "subscriber_id": subscriber.id if subscriber else None,
         "caller": caller, "action": action, "label": label, "decision_id": decision_id,
-        "digit": digit, "no": False, "now": utcnow(),
+        "digit": digit, "no": False, "now": utcnow(), "epoch": time.time(),
     }  # fmt: skip
+    if connection.dialect.name == "postgresql":
+        connection.execute(_RECORD_CALL_AT_ONCE, params)
+        return
     inserted = connection.execute(_RECORD_CALL, params).first()
     if inserted is None or caller is None:
         return

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import Request
 from twilio.request_validator import RequestValidator
+from werkzeug.wrappers import Request
 
 
 def signed_url(request: Request, public_base_url: str | None) -> str:

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import Connection
 
-from pepper.carriers.twilio import views
+from pepper.carriers.twilio import service
 from pepper.runtime import runtime
 from tests.support.factories import label
 from tests.support.twilio import RING_TO, call_params, signed_post, verbs
@@ -124,9 +124,9 @@ def test_voice_rings_through_when_things_break(
         with app.app_context():
             monkeypatch.setattr(screener(), "scorer", SimpleNamespace(score=broken))
     else:
-        import pepper.screening.service as service
+        import pepper.screening.service as screening
 
-        monkeypatch.setattr(service, "decide", lambda *a: 1 / 0)
+        monkeypatch.setattr(screening, "decide", lambda *a: 1 / 0)
     (dial,) = verbs(signed_post(app.test_client(), "/twilio/voice", call_params("+13125550111")))
     assert dial.tag == "Dial"
     assert [n.text for n in dial.iter("Number")] == [RING_TO]
@@ -147,7 +147,7 @@ def test_a_call_record_whose_connection_dies_is_retried_and_counted_once(
     engine = app.extensions["pepper"].engine
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no server to drop a connection")
-    original, killed = views.record_call, []
+    original, killed = service.record_call, []
 
     def dies_once(connection: Connection, **fields: Any) -> None:
         if not killed:  # the database drops this very connection, as a restart would
@@ -157,7 +157,7 @@ def test_a_call_record_whose_connection_dies_is_retried_and_counted_once(
             killed.append(pid)
         original(connection, **fields)
 
-    monkeypatch.setattr(views, "record_call", dies_once)
+    monkeypatch.setattr(service, "record_call", dies_once)
     (dial,) = verbs(signed_post(app.test_client(), "/twilio/voice", call_params()))
     assert dial.tag == "Dial"
     assert killed
