@@ -1,0 +1,94 @@
+"""The direct call routes (pepper.http.direct) answer like every Flask route: one problem
+shape for every error, the request id, the body limit, the latency metric."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from prometheus_client import REGISTRY
+
+from pepper.screening.service import Screener
+from pepper.screening.views import SCREENER_KEY
+from tests.integration.test_errors import assert_problem
+from tests.support.factories import register
+
+NUMBER = "+12025550143"
+
+
+def test_a_wrong_method_is_a_405_problem_that_names_post(client: FlaskClient) -> None:
+    response = client.get("/v1/screen", headers=register(client))
+    assert_problem(response, 405)
+    assert response.headers["Allow"] == "POST"
+
+
+def test_a_body_that_is_not_json_is_a_400_problem(client: FlaskClient) -> None:
+    response = client.post(
+        "/v1/screen",
+        data=b'{"number": "+1202',
+        headers={**register(client), "Content-Type": "application/json"},
+    )
+    body = assert_problem(response, 400)
+    assert body["errors"] == {"json": ["Invalid JSON body."]}
+
+
+@pytest.mark.parametrize(
+    ("sent", "field"),
+    [({}, "number"), ({"number": NUMBER, "in_contacts": "maybe"}, "in_contacts"),
+     ({"number": NUMBER, "weight": 3}, "weight")],
+)  # fmt: skip
+def test_a_body_that_is_not_a_call_is_a_422_problem_naming_the_field(
+    client: FlaskClient, sent: dict[str, object], field: str
+) -> None:
+    response = client.post("/v1/screen", json=sent, headers=register(client))
+    body = assert_problem(response, 422)
+    assert field in body["errors"]["json"]
+
+
+def test_an_oversized_body_is_a_413_problem(client: FlaskClient) -> None:
+    body = b'{"number": "' + b"1" * 100_000 + b'"}'
+    response = client.post(
+        "/v1/screen", data=body, headers={**register(client), "Content-Type": "application/json"}
+    )
+    assert_problem(response, 413)
+
+
+def test_the_request_id_is_echoed_when_acceptable_and_made_up_otherwise(
+    client: FlaskClient,
+) -> None:
+    headers = register(client)
+    sent = client.post(
+        "/v1/screen", json={"number": NUMBER}, headers={**headers, "X-Request-ID": "abc-12345678"}
+    )
+    assert sent.headers["X-Request-ID"] == "abc-12345678"
+    forged = client.post(
+        "/v1/screen", json={"number": NUMBER}, headers={**headers, "X-Request-ID": NUMBER}
+    )
+    assert forged.headers["X-Request-ID"] not in ("", NUMBER)
+    assert len(forged.headers["X-Request-ID"]) == 32
+
+
+def test_an_unexpected_crash_is_a_500_problem_that_leaks_nothing(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = app.test_client()
+    headers = register(client)
+    screener = app.extensions[SCREENER_KEY]
+    assert isinstance(screener, Screener)
+
+    def explode(*args: object) -> None:
+        raise RuntimeError(f"caller {NUMBER} broke it")
+
+    monkeypatch.setattr(screener, "screen", explode)
+    response = client.post("/v1/screen", json={"number": NUMBER}, headers=headers)
+    body = assert_problem(response, 500)
+    assert "detail" not in body
+    assert "2025550143" not in response.get_data(as_text=True)
+
+
+def test_decisions_are_timed_under_their_rule(client: FlaskClient) -> None:
+    labels = {"route": "/v1/screen", "method": "POST", "status": "2xx"}
+    before = REGISTRY.get_sample_value("pepper_request_seconds_count", labels) or 0.0
+    response = client.post("/v1/screen", json={"number": NUMBER}, headers=register(client))
+    assert response.status_code == 200
+    assert REGISTRY.get_sample_value("pepper_request_seconds_count", labels) == before + 1
