@@ -15,6 +15,7 @@ workers = int(os.environ.get("PEPPER_WORKERS", str(multiprocessing.cpu_count() *
 # bench/cluster_scenario.py). Database concurrency stays bounded by the connection pool
 # (PEPPER_DB_POOL_SIZE + _MAX_OVERFLOW, waits of at most PEPPER_DB_POOL_TIMEOUT_S).
 threads = int(os.environ.get("PEPPER_THREADS", "8"))
+os.environ["PEPPER_THREADS"] = str(threads)  # the settings size the decision pool by it
 worker_class = "gthread" if threads > 1 else "sync"
 # ... and all threads but two may wait on the database (pepper/db/bulkhead.py): a hung
 # database costs other requests an immediate 503, never these two threads.

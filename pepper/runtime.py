@@ -52,8 +52,12 @@ class Runtime:
         engine = make_engine(settings)
         decision_engine = engine
         if not is_sqlite(settings):
-            # Sized for the screener's thread pool; its connections are all it needs.
-            decision_engine = make_engine(settings, pre_ping=False, pool_size=SCREEN_THREADS)
+            # The screener's lookup threads, and every request thread, which may store a
+            # carrier call on it: a smaller pool opened and closed overflow connections
+            # under load (a PostgreSQL backend started per call; p99 of /twilio/voice
+            # 180-290 ms against 52 ms, bench.twilio_load).
+            pool_size = SCREEN_THREADS + settings.threads
+            decision_engine = make_engine(settings, pre_ping=False, pool_size=pool_size)
         return cls(settings, engine, make_redis(settings), decision_engine)
 
     def uow(self) -> UnitOfWork:

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # bulkhead.py). gunicorn.conf.py sets it to its threads minus two, kept for decisions
     # and health checks; unset (tests, the CLI) there is no bound.
     db_request_slots: int | None = Field(default=None, ge=1, le=256)
+    # Request threads of a process (gunicorn.conf.py sets it to its own): each may store
+    # a carrier call on the decision's pool, which is sized to match.
+    threads: int = Field(default=1, ge=1, le=256)
     sqlite_busy_timeout_s: float = Field(default=5.0, gt=0, le=60)
     redis_socket_timeout_s: float = Field(default=0.25, gt=0, le=30)
     redis_connect_timeout_s: float = Field(default=0.5, gt=0, le=30)
