@@ -75,7 +75,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     reputation = params_for(settings.reputation_half_life_days)
     scorer = ModelScorer(rt, reputation)
     screener = app.extensions[SCREENER_KEY] = Screener(rt, scorer)
-    init_sentry(settings, lambda: scorer.version)
+    # The decision's own engine (PostgreSQL) stays out of Sentry's SQL instrumentation.
+    init_sentry(settings, lambda: scorer.version, sql_engines=[rt.engine])
     limits.init_app(app, settings)
     app.add_direct_route(
         screening.RULE, ["POST"], ScreenRoute(screener, limits.screen_limit(app, settings))

@@ -115,3 +115,36 @@ def test_events_sentry_cannot_take_are_counted_not_waited_for(
     finally:
         sentry_sdk.get_client().close(timeout=1)
         sentry_sdk.init()
+
+
+def test_decision_queries_leave_no_sql_breadcrumbs_other_queries_do(
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Spans and scrubbed breadcrumbs per query cost the decision more than scoring: its
+    own engine is left out of the SQLAlchemy integration, every other engine keeps it."""
+    import pepper.diagnostics.sentry as diagnostics
+    from tests.support.factories import register
+
+    crumbs: list[str] = []
+
+    def recording(crumb: dict[str, object], hint: object) -> object:
+        if crumb.get("category") == "query":
+            crumbs.append(str(crumb.get("message", "")))
+        return crumb
+
+    monkeypatch.setattr(diagnostics, "before_breadcrumb", recording)
+    with sentry_server() as (dsn, _):
+        app = make_app(sentry_dsn=SecretStr(dsn))
+        try:
+            if app.extensions["pepper"].decision_engine is app.extensions["pepper"].engine:
+                pytest.skip("SQLite: one engine serves everything, instrumented")
+            client = app.test_client()
+            headers = register(client)
+            screened = client.post("/v1/screen", json={"number": CALLER}, headers=headers)
+            assert screened.status_code == 200
+            assert client.get("/v1/devices/me", headers=headers).status_code == 200
+        finally:
+            sentry_sdk.get_client().close(timeout=2)
+            sentry_sdk.init()
+    assert any("api_clients" in crumb for crumb in crumbs)  # the device lookup
+    assert not any("WITH who" in crumb for crumb in crumbs)  # the decision
