@@ -17,6 +17,7 @@ import sentry_sdk
 from sentry_sdk.integrations import sqlalchemy as sentry_sqlalchemy
 from sentry_sdk.integrations.flask import FlaskIntegration
 from sentry_sdk.integrations.logging import LoggingIntegration
+from sentry_sdk.integrations.modules import ModulesIntegration
 from sentry_sdk.integrations.redis import RedisIntegration
 from sentry_sdk.integrations.rq import RqIntegration
 from sentry_sdk.integrations.sqlalchemy import SqlalchemyIntegration
@@ -121,9 +122,11 @@ def init_sentry(
             RqIntegration(),
             LoggingIntegration(),
         ],
-        # A span and a breadcrumb for every rate-limit check, on every request: the
-        # limiter's Redis calls say nothing an error report needs.
-        disabled_integrations=[RedisIntegration],
+        # Redis: a span and a breadcrumb for every rate-limit check, on every request,
+        # saying nothing an error report needs. Modules: every installed package's name
+        # and version in every event, most of an event's serializing (~200 nodes); the
+        # release names the build.
+        disabled_integrations=[RedisIntegration, ModulesIntegration],
     )
     if sql_engines:
         _instrument_only(sql_engines)
