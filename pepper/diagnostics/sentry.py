@@ -21,6 +21,7 @@ from sentry_sdk.integrations.modules import ModulesIntegration
 from sentry_sdk.integrations.redis import RedisIntegration
 from sentry_sdk.integrations.rq import RqIntegration
 from sentry_sdk.integrations.sqlalchemy import SqlalchemyIntegration
+from sentry_sdk.integrations.threading import ThreadingIntegration
 from sentry_sdk.transport import HttpTransport
 from sqlalchemy import Engine, event
 
@@ -121,6 +122,9 @@ def init_sentry(
             SqlalchemyIntegration(),
             RqIntegration(),
             LoggingIntegration(),
+            # Forking two scopes per thread-pool task, on every call decision; the
+            # decision hands its context (scopes included) to its thread itself.
+            ThreadingIntegration(propagate_scope=False),
         ],
         # Redis: a span and a breadcrumb for every rate-limit check, on every request,
         # saying nothing an error report needs. Modules: every installed package's name

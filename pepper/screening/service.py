@@ -9,6 +9,7 @@ refused (401): that answer came from a healthy database.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -122,7 +123,10 @@ class Screener:
         started = time.monotonic()
         if not self.breaker.allow():
             return self._degraded("breaker_open", route)
-        future = self._pool.submit(self._lookup, who, request)
+        # In this request's context: its log lines keep their request id, and whatever
+        # reaches Sentry from the lookup carries the request's scope.
+        context = contextvars.copy_context()
+        future = self._pool.submit(context.run, self._lookup, who, request)
         try:
             device, call, signals = future.result(timeout=self.deadline_s)
         except (PepperError, InvalidNumber):

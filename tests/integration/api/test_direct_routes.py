@@ -92,3 +92,44 @@ def test_decisions_are_timed_under_their_rule(client: FlaskClient) -> None:
     response = client.post("/v1/screen", json={"number": NUMBER}, headers=register(client))
     assert response.status_code == 200
     assert REGISTRY.get_sample_value("pepper_request_seconds_count", labels) == before + 1
+
+
+def test_log_lines_of_the_decisions_thread_carry_the_requests_id(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lookup runs on the screener's thread pool: it must log under the request's id."""
+    import logging
+    from types import SimpleNamespace
+
+    from pepper.http.observe import RequestIdFilter
+
+    client = app.test_client()
+    headers = register(client)
+    screener = app.extensions[SCREENER_KEY]
+
+    def broken(*args: object) -> None:
+        logging.getLogger("pepper.scoring").warning("scoring on the lookup thread")
+        raise RuntimeError("scorer failed")
+
+    monkeypatch.setattr(screener, "scorer", SimpleNamespace(score=broken))
+    seen: list[tuple[str, str]] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append((record.getMessage(), getattr(record, "request_id", "")))
+
+    keep = Keep()
+    keep.addFilter(RequestIdFilter())
+    logging.getLogger("pepper").addHandler(keep)
+    try:
+        response = client.post(
+            "/v1/screen",
+            json={"number": NUMBER},
+            headers={**headers, "X-Request-ID": "call-0123456789"},
+        )
+    finally:
+        logging.getLogger("pepper").removeHandler(keep)
+    assert response.json is not None
+    assert response.json["degraded"] is True
+    assert ("scoring on the lookup thread", "call-0123456789") in seen
+    assert ("decision lookups failed", "call-0123456789") in seen
