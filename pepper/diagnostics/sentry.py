@@ -16,7 +16,7 @@ from typing import Any
 import sentry_sdk
 from sentry_sdk.integrations import sqlalchemy as sentry_sqlalchemy
 from sentry_sdk.integrations.flask import FlaskIntegration
-from sentry_sdk.integrations.logging import LoggingIntegration
+from sentry_sdk.integrations.logging import LoggingIntegration, ignore_logger
 from sentry_sdk.integrations.modules import ModulesIntegration
 from sentry_sdk.integrations.redis import RedisIntegration
 from sentry_sdk.integrations.rq import RqIntegration
@@ -132,6 +132,9 @@ def init_sentry(
         # release names the build.
         disabled_integrations=[RedisIntegration, ModulesIntegration],
     )
+    # gunicorn's access log: one breadcrumb (built and scrubbed) per request, decisions
+    # included, written after the request's scope is gone, so attached to nothing useful.
+    ignore_logger("gunicorn.access")
     if sql_engines:
         _instrument_only(sql_engines)
     return True
