@@ -62,8 +62,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[EXTENSION_KEY] = rt
     observe.init_app(app)
     problems.init_app(app)
-    if settings.db_request_slots:
-        bulkhead.init_app(app, settings.db_request_slots)
     api = make_api(app)
     health.init_app(app)
     app.register_blueprint(metrics_blueprint)
@@ -78,6 +76,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     # The decision's own engine (PostgreSQL) stays out of Sentry's SQL instrumentation.
     init_sentry(settings, lambda: scorer.version, sql_engines=[rt.engine])
     limits.init_app(app, settings)
+    if settings.db_request_slots:
+        # After the limiter's hook: a slot is for database time only. Taken first, a slow
+        # Redis (the limiter's checks) held every slot and the next request was shed
+        # with a 503 while PostgreSQL was healthy (found by the cluster run).
+        bulkhead.init_app(app, settings.db_request_slots)
     app.add_direct_route(
         screening.RULE, ["POST"], ScreenRoute(screener, limits.screen_limit(app, settings))
     )
