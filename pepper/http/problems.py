@@ -1,8 +1,9 @@
 """Every error leaves the service in one shape: RFC 9457 ``application/problem+json``.
 
 Domain exceptions, werkzeug's HTTP errors (404, 405, 413, ...), request-validation
-errors from the schemas, invalid numbers and unexpected crashes all pass through
-``problem_response`` so that a client needs one parser for all of them.
+errors from the schemas, invalid numbers and unexpected crashes all become a ``Problem``
+here (``classify``, ``http_problem``), rendered by Flask's error handlers or by the
+direct call routes, so that a client needs one parser for all of them.
 """
 
 from __future__ import annotations
