@@ -28,7 +28,8 @@ from pepper.http.problems import problem
 from pepper.metrics import DB_SHED
 
 # Endpoints that must answer whatever the database does.
-EXEMPT = frozenset({"twilio.voice", "twilio.voice_fallback", "twilio.challenge"})
+# (/v1/screen and /twilio/voice are direct routes: Flask's hooks never see them.)
+EXEMPT = frozenset({"twilio.voice_fallback", "twilio.challenge"})
 EXEMPT_PREFIXES = ("health.", "metrics.", "static")
 _SLOT = "pepper_db_slot"
 

@@ -87,6 +87,7 @@ class PepperFlask(Flask):
         route = self.direct_routes[environ["PATH_INFO"]]
         request = Request(environ)
         request.max_content_length = self.config["MAX_CONTENT_LENGTH"]
+        request.max_form_memory_size = self.config["MAX_FORM_MEMORY_SIZE"]
         request_id, token = observe.bind_request_id(environ.get("HTTP_X_REQUEST_ID", ""))
         try:
             # A scope per request, so that breadcrumbs never travel between requests.

@@ -27,7 +27,8 @@ from pepper.runtime import runtime
 from pepper.settings import Settings
 
 log = logging.getLogger(__name__)
-blp = Blueprint("twilio", __name__, url_prefix="/twilio")
+PREFIX = "/twilio"
+blp = Blueprint("twilio", __name__, url_prefix=PREFIX)
 XML = "text/xml"
 
 
@@ -35,7 +36,8 @@ class UnknownSubscriber(NotFound):
     code = "unknown_subscriber"
 
 
-CHALLENGE_PATH = "/twilio/challenge"
+# Where a <Gather> posts its digit (the voice route builds the URL, the blueprint serves it).
+CHALLENGE_PATH = f"{PREFIX}/challenge"
 
 
 def signing_tokens(settings: Settings) -> list[str]:
@@ -85,7 +87,7 @@ def voice_fallback() -> Response:
     return fallback(request.form, runtime().settings)
 
 
-@blp.post("/challenge")
+@blp.post(CHALLENGE_PATH.removeprefix(PREFIX))
 def challenge() -> Response:
     form = request.form
     try:
