@@ -3,17 +3,29 @@ shape for every error, the request id, the body limit, the latency metric."""
 
 from __future__ import annotations
 
+import logging
+from types import SimpleNamespace
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
 
+from pepper.http.observe import RequestIdFilter
 from pepper.screening.service import Screener
 from pepper.screening.views import SCREENER_KEY
 from tests.integration.test_errors import assert_problem
 from tests.support.factories import register
 
 NUMBER = "+12025550143"
+
+
+def registered(app: Flask) -> tuple[FlaskClient, dict[str, str], Screener]:
+    """A client, a registered device's headers, and the app's screener to break."""
+    client = app.test_client()
+    screener = app.extensions[SCREENER_KEY]
+    assert isinstance(screener, Screener)
+    return client, register(client), screener
 
 
 def test_a_wrong_method_is_a_405_problem_that_names_post(client: FlaskClient) -> None:
@@ -71,10 +83,7 @@ def test_the_request_id_is_echoed_when_acceptable_and_made_up_otherwise(
 def test_an_unexpected_crash_is_a_500_problem_that_leaks_nothing(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client = app.test_client()
-    headers = register(client)
-    screener = app.extensions[SCREENER_KEY]
-    assert isinstance(screener, Screener)
+    client, headers, screener = registered(app)
 
     def explode(*args: object) -> None:
         raise RuntimeError(f"caller {NUMBER} broke it")
@@ -98,14 +107,7 @@ def test_log_lines_of_the_decisions_thread_carry_the_requests_id(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The lookup runs on the screener's thread pool: it must log under the request's id."""
-    import logging
-    from types import SimpleNamespace
-
-    from pepper.http.observe import RequestIdFilter
-
-    client = app.test_client()
-    headers = register(client)
-    screener = app.extensions[SCREENER_KEY]
+    client, headers, screener = registered(app)
 
     def broken(*args: object) -> None:
         logging.getLogger("pepper.scoring").warning("scoring on the lookup thread")
