@@ -6,7 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pepper import health
-from pepper.admin.cli import admin_cli, subscribers_cli
+from pepper.admin.cli import admin_cli, labels_cli, subscribers_cli
 from pepper.admin.views import blp as admin_blp
 from pepper.blocklist import views as blocklist
 from pepper.blocklist.cli import lists_cli
@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.cli.add_command(import_cli)
     app.cli.add_command(admin_cli)
     app.cli.add_command(subscribers_cli)
+    app.cli.add_command(labels_cli)
     app.cli.add_command(model_cli)
     app.cli.add_command(reports_cli)
     app.cli.add_command(simulate_command)

@@ -5,6 +5,7 @@ from pepper.blocklist.models import BlocklistArtifact, BlocklistVersion
 from pepper.carriers.twilio.models import Call, CallerStats, CallerSubscriber, Subscriber
 from pepper.complaints.models import Complaint, ImportRun, PhoneNumber
 from pepper.db import Base
+from pepper.db.changes import Change
 from pepper.devices.models import Device
 from pepper.diagnostics.models import DecisionFeedback, FieldIssue
 from pepper.jobs.models import Job, JobLock
@@ -24,6 +25,7 @@ __all__ = [
     "Call",
     "CallerStats",
     "CallerSubscriber",
+    "Change",
     "Complaint",
     "DecisionFeedback",
     "Device",

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from pepper.db import UnitOfWork, make_engine
+from pepper.db.changes import ChangeFeed
 from pepper.db.engine import is_sqlite
 from pepper.settings import Settings
 
@@ -43,9 +44,12 @@ class Runtime:
     # SQLite, where a "round trip" is a function call.
     decision_engine: Engine
     session_factory: sessionmaker[Session] = field(init=False)
+    # What this process caches must forget, from the change log (started on first use).
+    changes: ChangeFeed = field(init=False)
 
     def __post_init__(self) -> None:
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        self.changes = ChangeFeed(self.engine, self.settings.cache_sync_s)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -61,9 +65,10 @@ class Runtime:
         return cls(settings, engine, make_redis(settings), decision_engine)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory)
+        return UnitOfWork(self.session_factory, on_commit=self.changes.publish_local)
 
     def close(self) -> None:
+        self.changes.stop()
         self.engine.dispose()
         if self.decision_engine is not self.engine:
             self.decision_engine.dispose()

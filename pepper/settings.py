@@ -85,6 +85,15 @@ class Settings(BaseSettings):
     breaker_failures: int = Field(default=5, ge=1, le=1000)
     breaker_reset_s: float = Field(default=5.0, gt=0, le=600)
     decision_cache_ttl_s: int = Field(default=3600, ge=0, le=7 * 86400)
+    # What decisions read, kept in each process (pepper/screening/cache.py). Devices and
+    # their lists are forgotten through the change log, polled every cache_sync_s by
+    # every process; callers' evidence lives number_cache_ttl_s. A size of 0 turns a
+    # cache off.
+    cache_sync_s: float = Field(default=1.0, ge=0.05, le=10)
+    device_cache_size: int = Field(default=50_000, ge=0, le=10_000_000)
+    device_cache_ttl_s: float = Field(default=300.0, ge=0, le=86400)
+    number_cache_size: int = Field(default=100_000, ge=0, le=10_000_000)
+    number_cache_ttl_s: float = Field(default=5.0, ge=0, le=3600)
 
     # Twilio. Without an auth token the /twilio routes are not served at all (never
     # "open when unconfigured"). The public base URL is what Twilio signs.

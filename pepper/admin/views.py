@@ -1,10 +1,11 @@
-"""``/admin/subscribers``: admin-token routes for carrier subscribers."""
+"""``/admin/...``: admin-token routes (subscribers, operator labels, models, jobs)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
+from flask import Response, jsonify
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -14,9 +15,12 @@ from pepper.carriers.twilio.service import MODES, SubscriberInfo
 from pepper.db import utcnow
 from pepper.diagnostics import service as field_issues
 from pepper.http.auth import bearer_token
+from pepper.http.schemas import PageArgs
 from pepper.jobs import service as jobs
 from pepper.model.jobs import enqueue_training
 from pepper.model.service import activate_checked
+from pepper.reports.service import CATEGORIES
+from pepper.reputation import labels
 from pepper.runtime import runtime
 
 blp = Blueprint("admin", __name__, url_prefix="/admin", description="Operators")
@@ -70,6 +74,73 @@ def list_subscribers() -> list[SubscriberInfo]:
 def delete_subscriber(subscriber_id: int) -> None:
     with runtime().uow() as uow:
         subscribers.remove(uow, subscriber_id)
+
+
+class LabelIn(Schema):
+    pattern = fields.String(
+        required=True,
+        validate=validate.Length(1, 40),
+        metadata={"description": "a number in any format, or a prefix such as +1415555*"},
+    )
+    verdict = fields.String(
+        required=True,
+        validate=validate.OneOf(labels.VERDICTS),
+        metadata={"description": "allow clears a (spoofed) number; block condemns it"},
+    )
+    category = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(CATEGORIES)
+    )
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(0, 200))
+
+
+class LabelOut(Schema):
+    id = fields.Integer(required=True)
+    pattern = fields.String(required=True)
+    verdict = fields.String(required=True)
+    category = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    created_at = fields.DateTime(required=True)
+
+
+class LabelPage(Schema):
+    items = fields.List(fields.Nested(LabelOut), required=True)
+    next_cursor = fields.Integer(allow_none=True, required=True)
+
+
+@blp.post("/labels")
+@blp.arguments(LabelIn)
+@blp.response(201, LabelOut)
+@blp.alt_response(200, schema=LabelOut, description="the pattern's label was replaced")
+@blp.doc(security=ADMIN_AUTH)
+def set_label(body: dict[str, Any]) -> Response:
+    """Label a number or prefix for every device; every server applies it within a poll."""
+    rt = runtime()
+    with rt.uow() as uow:
+        info, created = labels.set_label(
+            uow, raw_pattern=body["pattern"], verdict=body["verdict"],
+            category=body["category"], note=body["note"], region=rt.settings.default_region,
+        )  # fmt: skip
+    response = jsonify(LabelOut().dump(info))
+    response.status_code = 201 if created else 200
+    return response
+
+
+@blp.get("/labels")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, LabelPage)
+@blp.doc(security=ADMIN_AUTH)
+def list_labels(args: dict[str, Any]) -> dict[str, Any]:
+    with runtime().uow() as uow:
+        items, cursor = labels.page(uow, after=args["after"], limit=args["limit"])
+    return {"items": items, "next_cursor": cursor}
+
+
+@blp.delete("/labels/<int:label_id>")
+@blp.response(204)
+@blp.doc(security=ADMIN_AUTH)
+def delete_label(label_id: int) -> None:
+    with runtime().uow() as uow:
+        labels.remove(uow, label_id)
 
 
 class TrainIn(Schema):

@@ -100,6 +100,7 @@ def import_ftc(
     with uow:
         try:
             run = _store(uow, report, rows, numbers, progress, half_life_days)
+            uow.note_change("numbers", "*")  # evidence for thousands of numbers moved
             report.seconds = run.seconds = round(time.perf_counter() - started, 3)
             uow.commit()
         except IntegrityError:

@@ -105,6 +105,7 @@ def update(uow: UnitOfWork, device_id: int, changes: dict[str, Any]) -> DeviceIn
             setattr(device, name, changes[name])
     uow.session.flush()
     info = _info(device)
+    uow.note_change("device", device_id)
     uow.commit()
     return info
 
@@ -114,4 +115,5 @@ def erase(uow: UnitOfWork, device: DeviceInfo) -> None:
     anonymous evidence (their link to the device is cut by ON DELETE SET NULL)."""
     uow.session.execute(delete(Device).where(Device.id == device.id))
     uow.session.execute(delete(ApiClient).where(ApiClient.id == device.client_id))
+    uow.note_change("device", device.id)
     uow.commit()

@@ -78,6 +78,7 @@ def add(
     session.add(entry)
     session.flush()
     info = _info(entry)
+    uow.note_change("device", device_id)
     uow.commit()
     return info, True
 
@@ -102,4 +103,5 @@ def remove(uow: UnitOfWork, *, device_id: int, kind: str, entry_id: int) -> None
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         raise NotFound("no such list entry")
+    uow.note_change("device", device_id)
     uow.commit()

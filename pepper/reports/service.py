@@ -80,6 +80,7 @@ def submit(
         existing.category = category
         existing.call_time = call_time
         session.flush()
+        uow.note_change("number", number.e164)
         info = _info(existing)
         before_counters(info, False)
         return info, False
@@ -112,6 +113,7 @@ def submit(
     if verdict == "spam" and category:
         count_category(session, number.e164, category, +1)
     info = _info(report)
+    uow.note_change("number", number.e164)
     before_counters(info, True)
     apply_deltas(session, deltas, now_epoch=now_epoch, half_life_days=params.half_life_days)
     return info, True
@@ -153,6 +155,7 @@ def withdraw(uow: UnitOfWork, *, device_id: int, report_id: int, params: Reputat
     if report.verdict == "spam" and report.category and number.e164:
         count_category(session, number.e164, report.category, -1)
     session.execute(delete(Report).where(Report.id == report.id))
+    uow.note_change("number", report.e164)
     # The same lock order as submit(): category row, then the shared counters, last.
     apply_deltas(
         session,

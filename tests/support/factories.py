@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from pepper.db import UnitOfWork, utcnow
 from pepper.devices.models import Device
-from pepper.reputation.models import AdminLabel
+from pepper.reputation import labels
 
 _models = itertools.count(1)
 
@@ -38,18 +38,10 @@ def register(client: FlaskClient, **overrides: Any) -> dict[str, str]:
 
 
 def label(uow: UnitOfWork, pattern: str, verdict: str, category: str | None = None) -> None:
-    """An operator label (admin routes come with the carrier issue; services now)."""
-    prefix = pattern.rstrip("*")
-    uow.session.add(
-        AdminLabel(
-            pattern=pattern,
-            prefix=prefix,
-            is_prefix=pattern.endswith("*"),
-            verdict=verdict,
-            category=category,
-        )
+    """An operator label, through the service the admin routes use."""
+    labels.set_label(
+        uow, raw_pattern=pattern, verdict=verdict, category=category, note=None, region="US"
     )
-    uow.commit()
 
 
 def screen(

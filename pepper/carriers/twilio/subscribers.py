@@ -44,6 +44,7 @@ def add(
     except IntegrityError:
         raise Conflict("that Twilio number already has a subscriber") from None
     info = _info(subscriber)
+    uow.note_change("subscriber", info.twilio_number)
     uow.commit()
     return info
 
@@ -57,4 +58,5 @@ def remove(uow: UnitOfWork, subscriber_id: int) -> None:
     if subscriber is None:
         raise NotFound("no such subscriber")
     uow.session.delete(subscriber)
+    uow.note_change("subscriber", subscriber.twilio_number)
     uow.commit()

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from pepper.blocklist.entries import BLOCK, EMPTY, EntryList, apply, label_code
 from pepper.blocklist.models import BlocklistVersion
@@ -20,6 +20,7 @@ from pepper.blocklist.wire import from_binary, merge
 from pepper.carriers.twilio.models import CallerStats
 from pepper.model import registry
 from pepper.model.service import train_and_register
+from pepper.reputation import labels
 from pepper.reputation.models import AdminLabel
 from pepper.runtime import Runtime
 from pepper.runtime import runtime as current_runtime
@@ -34,8 +35,9 @@ def publish(app: Flask) -> str:
 
 def unlabel(runtime: Runtime, pattern: str) -> None:
     with runtime.uow() as uow:
-        uow.session.execute(delete(AdminLabel).where(AdminLabel.pattern == pattern))
-        uow.commit()
+        found = uow.session.scalar(select(AdminLabel.id).where(AdminLabel.pattern == pattern))
+        assert found is not None
+        labels.remove(uow, found)
 
 
 def download(client: FlaskClient, headers: dict[str, str], **query: Any) -> Any:
