@@ -48,3 +48,8 @@ DB_SHED = Counter(
     "Requests refused at once (503) because this process's database slots were all waiting",
     ["route"],
 )
+CACHE_LOOKUPS = Counter(
+    "pepper_decision_cache_lookups_total",
+    "Call decisions' reads of this process's cache (device, number), found or not",
+    ["what", "found"],
+)

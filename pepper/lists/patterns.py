@@ -29,3 +29,33 @@ def parse_pattern(raw: str, default_region: str) -> Pattern:
     if number.e164 is None:
         raise InvalidPattern("withheld or short numbers cannot be listed")
     return Pattern(pattern=number.e164, prefix=number.e164, is_prefix=False)
+
+
+class PersonalList:
+    """One device's list entries, matched in memory the way the database matches them:
+    an exact entry first, else the longest prefix the number starts with."""
+
+    __slots__ = ("_exact", "_prefixes")
+
+    def __init__(self, entries: list[tuple[str, str, bool]]) -> None:
+        """``entries``: (pattern as shown, prefix, is_prefix)."""
+        self._exact = {prefix: pattern for pattern, prefix, is_prefix in entries if not is_prefix}
+        # Longest first, so the first hit is the most specific prefix.
+        self._prefixes = sorted(
+            ((prefix, pattern) for pattern, prefix, is_prefix in entries if is_prefix),
+            key=lambda item: len(item[0]),
+            reverse=True,
+        )
+
+    def match(self, e164: str) -> str | None:
+        """The pattern this number matches, or None."""
+        exact = self._exact.get(e164)
+        if exact is not None:
+            return exact
+        for prefix, pattern in self._prefixes:
+            if e164.startswith(prefix):
+                return pattern
+        return None
+
+    def __len__(self) -> int:
+        return len(self._exact) + len(self._prefixes)

@@ -8,12 +8,11 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from pepper.errors import Unauthorized
 from pepper.http.auth import authenticate_device, current_device
 from pepper.numbers import normalize
 from pepper.reputation import bucket
 from pepper.runtime import runtime
-from pepper.screening.lookup import by_device, read_signals
+from pepper.screening.lookup import read_number
 from pepper.screening.policy import label_for
 from pepper.screening.types import Action, CallFacts, Sensitivity
 from pepper.screening.views import screener
@@ -62,9 +61,9 @@ def lookup(number: str) -> dict[str, Any]:
     }
     if parsed.e164 is None or parsed.never_block:
         return body
-    # The same single read as the call decision (lists, labels, counters, call pattern).
+    # The same read of the caller as the call decision's (labels, counters, call pattern).
     with runtime().engine.connect() as connection:
-        found = read_signals(connection, by_device(device.id, Unauthorized), parsed)
+        found = read_number(connection, parsed)
     evidence = found.evidence
     s = screener()
     score = s.scorer.score(CallFacts(number=parsed), evidence, time.time(), found.pattern)

@@ -1,13 +1,14 @@
-"""The decision's reads: one round trip, Core SQL, no ORM on the hot path.
+"""The decision's reads: at most one round trip, Core SQL, no ORM on the hot path.
 
 BASELINES: a PostgreSQL round trip costs ~180 µs through Core and ~640 µs through
 the ORM with a new session. A decision needs whom the call is for (a device found by
-its token, or a carrier subscriber and its device) and then every signal about the
-caller — personal lists, operator labels, number and range counters, report
-categories, the caller's carrier pattern. One statement fetches them all: a ``who``
-CTE selects the device's settings and a ``UNION ALL`` of the signals is joined to it,
-so an unknown token returns no row at all and a known one returns its settings on
-every signal row.
+its token, or a carrier subscriber and its device, with its personal lists) and every
+signal about the caller — operator labels, number and range counters, report
+categories, the caller's carrier pattern. Whichever of the two the process's cache
+(pepper/screening/cache.py) lacks, one statement fetches: a ``who`` CTE selects the
+device's settings and a ``UNION ALL`` of its list entries and the caller's rows is
+joined to it, so an unknown token returns no row at all and a known one returns its
+settings on every row. With the device cached, only the caller's rows are read.
 """
 
 from __future__ import annotations
@@ -20,25 +21,33 @@ from typing import Any
 from sqlalchemy import Connection, String, TextClause, bindparam, text
 
 from pepper.auth.tokens import hash_token
+from pepper.lists.patterns import PersonalList
 from pepper.model.features import CallerPattern
-from pepper.numbers import NormalizedNumber
+from pepper.numbers import NormalizedNumber, normalize
 from pepper.reputation.core import Counters, Evidence
 from pepper.reputation.storage import evidence_keys, ranges_found
-from pepper.screening.types import Action, AdminLabel
+from pepper.screening.cache import DeviceView, NumberView
+from pepper.screening.types import Action, AdminLabel, DeviceFacts, Sensitivity
 
-# Every branch yields (src, key, label, specificity, spam_w, ham_w, complaint_w, spam_n,
-# ham_n, complaint_n, ref_epoch); specificity orders list and label matches (exact
-# before prefix, longer prefix first).
+# Every branch yields (src, key, label, n, spam_w, ham_w, complaint_w, spam_n, ham_n,
+# complaint_n, ref_epoch). The device's list entries come whole (src allow|block, key the
+# pattern, label its prefix, n 1 for a prefix): they are matched in memory and kept with
+# the device (pepper/screening/cache.py). The caller's rows follow; an operator label's
+# n orders matches (exact before prefix, longer prefix first).
 _F = "CAST(0 AS DOUBLE PRECISION)"
-_MATCH = "((is_prefix = :no AND prefix = :e164) OR (is_prefix = :yes AND :e164 LIKE prefix || '%'))"
-_SPECIFICITY = "CASE WHEN is_prefix = :yes THEN length(prefix) ELSE 100 END"
-_SIGNALS = f"""
-SELECT kind AS src, pattern AS key, CAST(NULL AS VARCHAR(16)) AS label, {_SPECIFICITY} AS n,
+_LIST = f"""
+SELECT kind AS src, pattern AS key, prefix AS label,
+       CASE WHEN is_prefix = :yes THEN 1 ELSE 0 END AS n,
        {_F} AS spam_w, {_F} AS ham_w, {_F} AS complaint_w, 0 AS spam_n, 0 AS ham_n,
        0 AS complaint_n, {_F} AS ref_epoch
-  FROM list_entries WHERE device_id = (SELECT device_id FROM who) AND {_MATCH}
-UNION ALL
-SELECT 'admin:' || verdict, pattern, category, {_SPECIFICITY}, {_F}, {_F}, {_F}, 0, 0, 0, {_F}
+  FROM list_entries WHERE device_id = (SELECT device_id FROM who)
+"""  # noqa: S608 - constants only
+_MATCH = "((is_prefix = :no AND prefix = :e164) OR (is_prefix = :yes AND :e164 LIKE prefix || '%'))"
+_NUMBER = f"""
+SELECT 'admin:' || verdict AS src, pattern AS key, category AS label,
+       CASE WHEN is_prefix = :yes THEN length(prefix) ELSE 100 END AS n,
+       {_F} AS spam_w, {_F} AS ham_w, {_F} AS complaint_w, 0 AS spam_n, 0 AS ham_n,
+       0 AS complaint_n, {_F} AS ref_epoch
   FROM admin_labels WHERE {_MATCH}
 UNION ALL
 SELECT 'counter', key, NULL, 0, spam_w, ham_w, complaint_w, spam_n, ham_n, complaint_n,
@@ -68,11 +77,13 @@ class Who:
 
     ``unknown`` is what to raise when it yields none; ``row`` holds what it selected
     once the lookup ran (the carrier webhook reads its subscriber from the extras).
+    ``cache_key`` names it in the process's cache (None: never cached).
     """
 
     sql: str
     params: Mapping[str, Any]
     unknown: Callable[[], Exception]
+    cache_key: str | None = None
     row: Sequence[Any] | None = field(default=None)
 
     @property
@@ -98,54 +109,85 @@ _DEVICE_BY_ID = (
 
 
 def by_token(token: str, unknown: Callable[[], Exception]) -> Who:
-    """The device holding this token; no per-process cache, so a revocation is seen by
-    every server on its next request."""
-    return Who(_DEVICE_BY_HASH, {"token_hash": hash_token(token)}, unknown)
+    """The device holding this token (a cached copy lives at most one change-feed poll
+    past a revocation, pepper/screening/cache.py)."""
+    token_hash = hash_token(token)
+    return Who(_DEVICE_BY_HASH, {"token_hash": token_hash}, unknown, f"t:{token_hash}")
 
 
 def by_device(device_id: int, unknown: Callable[[], Exception]) -> Who:
-    return Who(_DEVICE_BY_ID, {"who_device_id": device_id}, unknown)
+    return Who(_DEVICE_BY_ID, {"who_device_id": device_id}, unknown, f"d:{device_id}")
 
 
 @cache
-def _statement(who_sql: str) -> TextClause:
+def _statement(who_sql: str, with_number: bool) -> TextClause:
     # who_sql is one of this package's constants (by_token, by_device, subscriber_who).
-    sql = f"WITH who AS ({who_sql}) SELECT who.*, s.* FROM who LEFT JOIN ({_SIGNALS}) s ON 1 = 1"  # noqa: S608
-    return text(sql).bindparams(bindparam("keys", expanding=True, type_=String))
+    rows = f"{_LIST} UNION ALL {_NUMBER}" if with_number else _LIST
+    sql = f"WITH who AS ({who_sql}) SELECT who.*, s.* FROM who LEFT JOIN ({rows}) s ON 1 = 1"  # noqa: S608
+    statement = text(sql)
+    if with_number:
+        statement = statement.bindparams(bindparam("keys", expanding=True, type_=String))
+    return statement
 
 
-class Found:
-    """The caller's signals as read: list matches, an operator label, the evidence."""
-
-    __slots__ = ("admin_label", "evidence", "pattern", "personal_allow", "personal_block")
-
-    def __init__(self) -> None:
-        self.personal_allow: str | None = None
-        self.personal_block: str | None = None
-        self.admin_label: AdminLabel | None = None
-        self.evidence = Evidence(number=None, ranges=())
-        self.pattern: CallerPattern | None = None
+_NUMBER_ONLY = text(_NUMBER).bindparams(bindparam("keys", expanding=True, type_=String))
 
 
-def read_signals(connection: Connection, who: Who, number: NormalizedNumber | None) -> Found:
-    """Find ``who`` (raising ``who.unknown()`` when nothing matches) and the caller's
-    signals in one statement; ``number`` None (or one never looked up) finds only who."""
-    found = Found()
-    usable = number is not None and number.e164 is not None and not number.never_block
-    e164 = number.e164 if usable and number is not None else None
-    keys = evidence_keys(number) if usable and number is not None else []
-    rows = connection.execute(
-        _statement(who.sql),
-        {**who.params, "e164": e164, "keys": keys, "yes": True, "no": False},
-    ).all()
+def _number_params(number: NormalizedNumber) -> dict[str, Any]:
+    return {"e164": number.e164, "keys": evidence_keys(number), "yes": True, "no": False}
+
+
+def usable(number: NormalizedNumber | None) -> bool:
+    """Whether a number has a caller's signals to read (never for 911 or withheld)."""
+    return number is not None and number.e164 is not None and not number.never_block
+
+
+def read_device(
+    connection: Connection, who: Who, number: NormalizedNumber | None
+) -> tuple[DeviceView, NumberView | None]:
+    """Find ``who`` (raising ``who.unknown()`` when nothing matches) with its lists, and
+    in the same statement the signals about ``number`` when it is usable."""
+    with_number = number is not None and usable(number)
+    params: dict[str, Any] = {**who.params, "yes": True, "no": False}
+    if with_number:
+        assert number is not None
+        params.update(_number_params(number))
+    rows = connection.execute(_statement(who.sql, with_number), params).all()
     if not rows:
         raise who.unknown()
     width = len(rows[0]) - SIGNAL_COLUMNS
     who.row = tuple(rows[0][:width])
-    if e164 is None:
-        return found
-    signal_rows = [row[width:] for row in rows if row[width] is not None]
-    best: dict[str, int] = {}
+    signal_rows = [tuple(row[width:]) for row in rows if row[width] is not None]
+    device = _device_view(who.row, signal_rows)
+    if not with_number:
+        return device, None
+    assert number is not None
+    return device, _number_view(signal_rows, evidence_keys(number))
+
+
+def read_number(connection: Connection, number: NormalizedNumber) -> NumberView:
+    """The signals about a caller (``number`` must be usable)."""
+    rows = connection.execute(_NUMBER_ONLY, _number_params(number)).all()
+    return _number_view([tuple(row) for row in rows], evidence_keys(number))
+
+
+def _device_view(row: tuple[Any, ...], signal_rows: list[tuple[Any, ...]]) -> DeviceView:
+    _, _, sensitivity, withheld_action, own_number = row[:5]
+    entries: dict[str, list[tuple[str, str, bool]]] = {"allow": [], "block": []}
+    for src, key, label, n, *_ in signal_rows:
+        if src in entries:
+            entries[src].append((key, label, bool(n)))
+    facts = DeviceFacts(
+        own_number=normalize(own_number) if own_number else None,
+        sensitivity=Sensitivity(sensitivity),
+        withheld_action=Action(withheld_action),
+    )
+    return DeviceView(row, facts, PersonalList(entries["allow"]), PersonalList(entries["block"]))
+
+
+def _number_view(signal_rows: list[tuple[Any, ...]], keys: list[str]) -> NumberView:
+    best = -1
+    admin_label: AdminLabel | None = None
     counters: dict[str, Counters] = {}
     categories: dict[str, int] = {}
     pattern: dict[str, tuple[float, ...]] = {}
@@ -156,30 +198,22 @@ def read_signals(connection: Connection, who: Who, number: NormalizedNumber | No
             categories[key] = n
         elif src.startswith("pattern"):
             pattern[src] = (float(n), *(float(w) for w in weights))
-        elif n > best.get(src[:5], -1):
-            best[src[:5]] = n
-            _keep_match(found, src, key, label)
+        elif src.startswith("admin:") and n > best:
+            best = n
+            verdict = Action.ALLOW if src == "admin:allow" else Action.BLOCK
+            admin_label = AdminLabel(verdict, label, key)
+    caller = None
     if len(pattern) == 2:
         calls, first, last, _, subscribers, finished, answered, _ = pattern["pattern"]
         short, _, _, _, passed, failed, _, _ = pattern["pattern2"]
-        found.pattern = CallerPattern(
+        caller = CallerPattern(
             calls=int(calls), subscribers=int(subscribers), finished=int(finished),
             answered=int(answered), short_calls=int(short), challenge_passed=int(passed),
             challenge_failed=int(failed), first_epoch=float(first), last_epoch=float(last),
         )  # fmt: skip
-    found.evidence = Evidence(
+    evidence = Evidence(
         number=counters.get(keys[0]),
         ranges=ranges_found(keys, counters),
         categories=categories,
     )
-    return found
-
-
-def _keep_match(found: Found, src: str, key: str, category: str | None) -> None:
-    if src == "allow":
-        found.personal_allow = key
-    elif src == "block":
-        found.personal_block = key
-    else:
-        verdict = Action.ALLOW if src == "admin:allow" else Action.BLOCK
-        found.admin_label = AdminLabel(verdict, category, key)
+    return NumberView(admin_label, evidence, caller)

@@ -21,12 +21,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from pepper.db.retry import once_more_if_dropped
 from pepper.errors import PepperError, Unauthorized
-from pepper.metrics import DECISIONS, FAIL_OPEN
+from pepper.metrics import CACHE_LOOKUPS, DECISIONS, FAIL_OPEN
 from pepper.numbers import InvalidNumber, NormalizedNumber, normalize
 from pepper.runtime import SCREEN_THREADS, Runtime
 from pepper.scoring import Scorer
 from pepper.screening.breaker import Breaker
-from pepper.screening.lookup import Who, by_token, read_signals
+from pepper.screening.cache import DecisionCache, DeviceView, NumberView
+from pepper.screening.lookup import Who, by_token, read_device, read_number, usable
 from pepper.screening.policy import android_flags, decide
 from pepper.screening.receipts import Receipts
 from pepper.screening.stir import parse_attestation
@@ -76,6 +77,9 @@ class Outcome:
     signals: Signals | None = None
 
 
+Gathered = tuple[DeviceFacts, CallFacts, Signals]
+
+
 def degraded_decision(cause: str) -> Decision:
     return Decision(
         action=Action.ALLOW,
@@ -86,18 +90,9 @@ def degraded_decision(cause: str) -> Decision:
     )
 
 
-def device_facts(who: Who) -> DeviceFacts:
-    assert who.row is not None
-    _, _, sensitivity, withheld_action, own_number = who.row[:5]
-    return DeviceFacts(
-        own_number=normalize(own_number) if own_number else None,
-        sensitivity=Sensitivity(sensitivity),
-        withheld_action=Action(withheld_action),
-    )
-
-
 class Screener:
-    """One per process: a small thread pool that enforces the deadline, and a breaker."""
+    """One per process: the decision cache, a small thread pool that enforces the
+    deadline on reads, and a breaker."""
 
     def __init__(self, runtime: Runtime, scorer: Scorer) -> None:
         settings = runtime.settings
@@ -109,6 +104,15 @@ class Screener:
         self.cache_ttl_s = settings.decision_cache_ttl_s
         self.breaker = Breaker(settings.breaker_failures, settings.breaker_reset_s)
         self.receipts = Receipts(settings.secret_key.get_secret_value().encode())
+        self.feed = runtime.changes
+        self.cache = DecisionCache(
+            fresh=lambda: self.feed.fresh,
+            device_size=settings.device_cache_size,
+            device_ttl_s=settings.device_cache_ttl_s,
+            number_size=settings.number_cache_size,
+            number_ttl_s=settings.number_cache_ttl_s,
+        )
+        self.feed.listen(self.cache.forget)
         self._pool = ThreadPoolExecutor(SCREEN_THREADS, thread_name_prefix="pepper-screen")
 
     def screen(self, token: str, request: CallRequest) -> Outcome:
@@ -121,14 +125,43 @@ class Screener:
         The one decision path of the phone-app API and the carrier webhooks.
         """
         started = time.monotonic()
-        if not self.breaker.allow():
-            return self._degraded("breaker_open", route)
+        self.feed.ensure_running()
+        try:
+            # Everything in this process's memory: no I/O, nothing to wait for, and no
+            # breaker to ask (a sick database does not concern this call).
+            gathered = self._from_cache(who, request)
+        except InvalidNumber:
+            raise
+        except Exception:  # a failing scorer or a bug: still no dropped call
+            log.exception("decision from cache failed")
+            return self._degraded("lookup_error", route)
+        if gathered is None:
+            if not self.breaker.allow():
+                return self._degraded("breaker_open", route)
+            gathered_or_outcome = self._read(who, request, route)
+            if isinstance(gathered_or_outcome, Outcome):
+                return gathered_or_outcome
+            gathered = gathered_or_outcome
+        device, call, signals = gathered
+        try:
+            decision = decide(call, device, signals, self.policy)
+        except Exception:  # a bug in the policy must not drop a call
+            log.exception("decision policy failed")
+            return self._degraded("policy_error", route)
+        DECISIONS.labels(action=decision.action.value, rung=decision.rung).inc()
+        if time.monotonic() - started > self.deadline_s:
+            log.warning("decision answered after its deadline")
+        receipt = self._receipt(decision, call.number.e164)
+        return Outcome(decision, receipt, False, self.cache_ttl_s, call, signals)
+
+    def _read(self, who: Who, request: CallRequest, route: str) -> Gathered | Outcome:
+        """The reads the cache could not answer, within the deadline (or degraded)."""
         # In this request's context: its log lines keep their request id, and whatever
         # reaches Sentry from the lookup carries the request's scope.
         context = contextvars.copy_context()
         future = self._pool.submit(context.run, self._lookup, who, request)
         try:
-            device, call, signals = future.result(timeout=self.deadline_s)
+            gathered = future.result(timeout=self.deadline_s)
         except (PepperError, InvalidNumber):
             # The database answered: these are the client's errors, not ours.
             self.breaker.success()
@@ -143,16 +176,7 @@ class Screener:
             log.exception("decision lookups failed")
             return self._degraded("lookup_error", route)
         self.breaker.success()
-        try:
-            decision = decide(call, device, signals, self.policy)
-        except Exception:  # a bug in the policy must not drop a call
-            log.exception("decision policy failed")
-            return self._degraded("policy_error", route)
-        DECISIONS.labels(action=decision.action.value, rung=decision.rung).inc()
-        if time.monotonic() - started > self.deadline_s:
-            log.warning("decision answered after its deadline")
-        receipt = self._receipt(decision, call.number.e164)
-        return Outcome(decision, receipt, False, self.cache_ttl_s, call, signals)
+        return gathered
 
     def _receipt(self, decision: Decision, e164: str | None) -> str:
         """The decision id: a signed receipt of the decision (see receipts.py)."""
@@ -168,48 +192,93 @@ class Screener:
         decision = degraded_decision(cause)
         return Outcome(decision, self._receipt(decision, None), True, 0)
 
-    def _lookup(self, who: Who, request: CallRequest) -> tuple[DeviceFacts, CallFacts, Signals]:
+    def _from_cache(self, who: Who, request: CallRequest) -> Gathered | None:
+        device = self.cache.device(who.cache_key)
+        CACHE_LOOKUPS.labels(what="device", found="yes" if device else "no").inc()
+        if device is None:
+            return None
+        number = normalize(request.number, device.region)
+        known: NumberView | None = None
+        if usable(number):
+            assert number.e164 is not None
+            known = self.cache.number(number.e164)
+            CACHE_LOOKUPS.labels(what="number", found="yes" if known else "no").inc()
+            if known is None:
+                return None
+        who.row = device.row
+        return self._gather(device, number, known, request)
+
+    def _lookup(self, who: Who, request: CallRequest) -> Gathered:
         # The decision engine skips the pre-ping round trip, so a connection the database
         # dropped shows up here, and costs one retry rather than a degraded call.
         return once_more_if_dropped(lambda: self._lookup_once(who, request))
 
-    def _lookup_once(
-        self, who: Who, request: CallRequest
-    ) -> tuple[DeviceFacts, CallFacts, Signals]:
-        # The number is read in the server's region before the device's region is known,
-        # so that one statement finds both; a national number from a device in another
-        # region is read again below (a second round trip, rare).
-        guess: NormalizedNumber | None
-        try:
-            guess = normalize(request.number, self.region)
-        except InvalidNumber:
-            guess = None
+    def _lookup_once(self, who: Who, request: CallRequest) -> Gathered:
+        cache = self.cache
+        started = cache.started()
+        device = cache.device(who.cache_key)
         connection = self.runtime.decision_engine.connect()
         with connection.execution_options(isolation_level="AUTOCOMMIT"):
-            found = read_signals(connection, who, guess)
-            number = guess
-            if guess is None or who.region != self.region:
-                number = normalize(request.number, who.region)
-                if guess is None or (number.e164, number.never_block) != (
-                    guess.e164, guess.never_block,
-                ):  # fmt: skip
-                    found = read_signals(connection, who, number)
-        assert number is not None
+            known: NumberView | None = None
+            if device is None:
+                # Read in the server's region before the device's region is known, so
+                # that one statement finds both; a national number from a device in
+                # another region is read again below (rare).
+                guess: NormalizedNumber | None
+                try:
+                    guess = normalize(request.number, self.region)
+                except InvalidNumber:
+                    guess = None
+                cached = None
+                if guess is not None and guess.e164 is not None and usable(guess):
+                    cached = cache.number(guess.e164)
+                device, known = read_device(connection, who, None if cached else guess)
+                cache.keep_device(who.cache_key, device, started)
+                if known is not None and guess is not None and guess.e164 is not None:
+                    cache.keep_number(guess.e164, known, started)
+                known = known or cached
+                number = guess
+                if guess is None or device.region != self.region:
+                    number = normalize(request.number, device.region)
+                    if guess is None or (number.e164, number.never_block) != (
+                        guess.e164, guess.never_block,
+                    ):  # fmt: skip
+                        known = None
+            else:
+                who.row = device.row
+                number = normalize(request.number, device.region)
+            assert number is not None
+            if known is None and usable(number):
+                assert number.e164 is not None
+                known = cache.number(number.e164)
+                if known is None:
+                    known = read_number(connection, number)
+                    cache.keep_number(number.e164, known, started)
+        return self._gather(device, number, known, request)
+
+    def _gather(
+        self,
+        device: DeviceView,
+        number: NormalizedNumber,
+        known: NumberView | None,
+        request: CallRequest,
+    ) -> Gathered:
+        """The policy's inputs, from what was read (or kept) about device and caller."""
         call = CallFacts(
             number=number,
             attestation=parse_attestation(request.verstat),
             in_contacts=request.in_contacts,
             call_time=request.call_time,
         )
-        if number.e164 is None or number.never_block:
-            return device_facts(who), call, Signals()
+        if known is None or number.e164 is None or number.never_block:
+            return device.facts, call, Signals()
         score = None
         if not number.withheld:
-            score = self.scorer.score(call, found.evidence, time.time(), found.pattern)
+            score = self.scorer.score(call, known.evidence, time.time(), known.pattern)
         signals = Signals(
-            personal_allow=found.personal_allow,
-            personal_block=found.personal_block,
-            admin_label=found.admin_label,
+            personal_allow=device.allow.match(number.e164),
+            personal_block=device.block.match(number.e164),
+            admin_label=known.admin_label,
             score=score,
         )
-        return device_facts(who), call, signals
+        return device.facts, call, signals

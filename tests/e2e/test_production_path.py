@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -77,6 +78,14 @@ def test_screening_and_revocation_over_http(production_server: str) -> None:
         )
         assert (status, decision["action"], decision["degraded"]) == (200, "allow", False)
     assert call("DELETE", f"{production_server}/v1/devices/me", headers=auth)[0] == 204
+    erased = time.monotonic()
+    # A worker that cached the device forgets it at its next poll of the change log
+    # (PEPPER_CACHE_SYNC_S, 1 s); device routes other than /v1/screen refuse at once.
+    assert call("GET", f"{production_server}/v1/devices/me", headers=auth)[0] == 401
+    while call("POST", f"{production_server}/v1/screen", {"number": "1"}, auth)[0] != 401:
+        assert time.monotonic() - erased < 3.0, "a worker still accepts the erased token"
+        time.sleep(0.05)
+    assert time.monotonic() - erased < 2.0
     for _ in range(4):
         status, _, _ = call("POST", f"{production_server}/v1/screen", {"number": "1"}, auth)
         assert status == 401

@@ -50,7 +50,7 @@ _SUBSCRIBER_WHO = (
 def subscriber_who(twilio_number: str, region: str, unknown: Callable[[], Exception]) -> Who:
     """Whom a call to this Twilio number is for, found with the caller's signals."""
     params = {"who_number": twilio_number, "who_region": region}
-    return Who(_SUBSCRIBER_WHO, params, unknown)
+    return Who(_SUBSCRIBER_WHO, params, unknown, f"s:{twilio_number}")
 
 
 def subscriber_of(who: Who) -> SubscriberInfo | None:
