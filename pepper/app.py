@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         # with a 503 while PostgreSQL was healthy (found by the cluster run).
         bulkhead.init_app(app, settings.db_request_slots)
     app.add_direct_route(
-        screening.RULE, ["POST"], ScreenRoute(screener, limits.screen_limit(app, settings))
+        screening.RULE, ["POST"], ScreenRoute(screener, limits.screen_limit(settings))
     )
     screening.document(api)
     if settings.twilio_auth_token is not None:

@@ -53,3 +53,13 @@ CACHE_LOOKUPS = Counter(
     "Call decisions' reads of this process's cache (device, number), found or not",
     ["what", "found"],
 )
+# POST /v1/screen's limit (pepper/http/shared_limit.py): "fast" in memory, "exact" one Redis
+# round trip, "local" counted alone while Redis is failing or not configured.
+RATE_LIMIT_CHECKS = Counter(
+    "pepper_rate_limit_checks_total", "Rate-limit checks of /v1/screen by how decided", ["path"]
+)
+RATE_LIMIT_SYNC_FAILURES = Counter(
+    "pepper_rate_limit_sync_failures_total",
+    "Failed Redis calls of /v1/screen's limit, by caller (request or sync thread)",
+    ["caller"],
+)

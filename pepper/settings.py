@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     # slow Redis must not spend the call's budget (its connection setup alone is several
     # round trips).
     rate_limit_screen_budget_ms: int = Field(default=50, ge=5, le=1000)
+    # How often each process sends /v1/screen's counts to Redis (pepper/http/shared_limit.py):
+    # hits far below the limit are counted in memory and reach Redis within this.
+    rate_limit_sync_ms: int = Field(default=100, ge=10, le=5000)
     rate_limit_reports: str = "120/hour"
     rate_limit_lookup: str = "300/minute"
     rate_limit_field_issues: str = "30/hour"

@@ -4,28 +4,28 @@ Limits live in settings, keyed by endpoint. When Redis is down every route falls
 to per-process in-memory limits (Flask-Limiter's in-memory fallback): a flood is still
 slowed on each process, and no request fails because the limiter's storage did
 (Flask-Limiter logs the switch and checks Redis again every few seconds).
+``/v1/screen`` has its own limit, counted mostly in memory (pepper.http.shared_limit).
 A 429 on ``/v1/screen`` is an answer like any failure: the app lets the call ring.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Protocol
 
+import redis
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
-from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage, Storage, storage_from_string
-from limits.strategies import FixedWindowRateLimiter
+from limits import RateLimitItem
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from pepper.http.auth import token_fingerprint
 from pepper.http.problems import from_http_exception
+from pepper.http.refusal import Refusal, limit_headers
+from pepper.http.shared_limit import SharedLimit
 from pepper.settings import Settings
 
-log = logging.getLogger(__name__)
 LIMITER_KEY = "pepper.limiter"
 
 
@@ -50,8 +50,12 @@ def route_limits(settings: Settings) -> dict[str, tuple[str, Callable[[], str]]]
     }
 
 
-# After a storage error, how long a DirectLimit counts in memory before trying Redis again.
-STORAGE_RETRY_S = 5.0
+class DirectLimit(Protocol):
+    """What a direct call route (pepper.http.direct), which Flask-Limiter never sees, asks
+    of its limit."""
+
+    def admit(self, key: str) -> Refusal | None:
+        """None when the request may go on, else what its 429 says."""
 
 
 def init_app(app: Flask, settings: Settings) -> Limiter:
@@ -95,22 +99,31 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
     return limiter
 
 
-def screen_limit(app: Flask, settings: Settings) -> DirectLimit:
-    """The decision route's limit, per token, under the keys Flask-Limiter would use.
+def screen_limit(settings: Settings) -> SharedLimit:
+    """The decision route's limit, per token, shared through Redis when it is configured."""
+    return SharedLimit(
+        settings.rate_limit_screen,
+        client=budget_client(settings) if settings.redis_url else None,
+        prefix=f"{settings.redis_prefix}rl:screening.screen:",
+        sync_s=settings.rate_limit_sync_ms / 1000,
+    )
 
-    Its storage waits on Redis at most the route's budget
-    (``PEPPER_RATE_LIMIT_SCREEN_BUDGET_MS``): a call must not wait out Redis' timeout.
+
+def budget_client(settings: Settings) -> redis.Redis:
+    """A Redis client that waits at most the decision's budget for the rate limit.
+
+    ``PEPPER_RATE_LIMIT_SCREEN_BUDGET_MS`` bounds connecting and each answer, and nothing
+    is retried (redis-py retries a timeout three times by default, with backoff): a call
+    must not wait out a sick Redis. A failure makes the limit count in memory instead.
     """
-    limiter: Limiter = app.extensions[LIMITER_KEY]
-    storage: Storage = limiter.storage
-    if settings.redis_url:
-        budget_s = settings.rate_limit_screen_budget_ms / 1000
-        shared = storage_from_string(
-            settings.redis_url, socket_timeout=budget_s, socket_connect_timeout=budget_s
-        )
-        assert isinstance(shared, Storage)  # a redis:// URI: the synchronous storage
-        storage = shared
-    return DirectLimit(settings.rate_limit_screen, "screening.screen", limiter._key_prefix, storage)
+    assert settings.redis_url
+    budget_s = settings.rate_limit_screen_budget_ms / 1000
+    return redis.Redis.from_url(
+        settings.redis_url,
+        socket_timeout=budget_s,
+        socket_connect_timeout=budget_s,
+        retry=Retry(NoBackoff(), 0),
+    )
 
 
 def _too_many(error: RateLimitExceeded) -> Response:
@@ -127,71 +140,3 @@ def _with_limit_headers(
 ) -> Response:
     response.headers.update(limit_headers(item, remaining, reset_at))
     return response
-
-
-def limit_headers(item: RateLimitItem, remaining: int, reset_at: float) -> dict[str, str]:
-    """Retry-After, X-RateLimit-* and the IETF RateLimit fields of a 429."""
-    window = item.get_expiry()
-    retry_after = max(1, int(reset_at - time.time()))
-    return {
-        "Retry-After": str(retry_after),
-        "X-RateLimit-Limit": str(item.amount),
-        "X-RateLimit-Remaining": str(remaining),
-        "X-RateLimit-Reset": str(int(reset_at)),
-        "RateLimit-Policy": f'"pepper";q={item.amount};w={window}',
-        "RateLimit": f'"pepper";r={remaining};t={retry_after}',
-    }
-
-
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """A request over its limit: what the 429 says about the window."""
-
-    item: RateLimitItem
-    remaining: int
-    reset_at: float
-
-    def headers(self) -> dict[str, str]:
-        return limit_headers(self.item, self.remaining, self.reset_at)
-
-
-class DirectLimit:
-    """One route's limit, checked with ``limits`` on Flask-Limiter's shared storage.
-
-    For the direct call routes (pepper.http.direct), which Flask-Limiter never sees:
-    the same fixed window under the same keys, one ``hit`` per request. When the
-    storage fails it counts in this process's memory for ``STORAGE_RETRY_S``, like
-    Flask-Limiter's in-memory fallback, so a sick Redis costs no request its time.
-    """
-
-    def __init__(self, limit: str, scope: str, prefix: str, storage: Storage) -> None:
-        self.item = parse(limit)
-        self.scope = scope
-        self.prefix = prefix
-        self.shared = FixedWindowRateLimiter(storage)
-        self.local = FixedWindowRateLimiter(MemoryStorage())
-        self._lock = threading.Lock()
-        self._shared_down_until = 0.0
-
-    def admit(self, key: str) -> Refusal | None:
-        """None when the request may go on, else what its 429 says."""
-        keys = (self.prefix, key, self.scope)
-        strategy = self._strategy()
-        try:
-            allowed = strategy.hit(self.item, *keys)
-        except Exception:  # any storage failure: count locally, never fail the request
-            log.warning("rate-limit storage failed; counting in memory", exc_info=True)
-            with self._lock:
-                self._shared_down_until = time.monotonic() + STORAGE_RETRY_S
-            strategy = self.local
-            allowed = strategy.hit(self.item, *keys)
-        if allowed:
-            return None
-        try:
-            reset_at, remaining = strategy.get_window_stats(self.item, *keys)
-        except Exception:
-            reset_at, remaining = time.time() + self.item.get_expiry(), 0
-        return Refusal(self.item, remaining, reset_at)
-
-    def _strategy(self) -> FixedWindowRateLimiter:
-        return self.shared if time.monotonic() >= self._shared_down_until else self.local
