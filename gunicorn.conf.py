@@ -83,3 +83,17 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
             app.extensions[SCREENER_KEY].scorer.refresh()
     except Exception:  # the model is followed again on the next poll anyway
         worker.log.exception("could not load the active model at start")
+
+
+def worker_exit(server, worker):  # type: ignore[no-untyped-def]
+    """Store the carrier call records still queued before the worker goes (a graceful
+    stop loses none; pepper/carriers/twilio/recorder.py)."""
+    try:
+        from pepper.carriers.twilio.recorder import RECORDER_KEY
+
+        app = getattr(worker, "wsgi", None)  # None when the worker failed to boot
+        recorder = app.extensions.get(RECORDER_KEY) if app is not None else None
+        if recorder is not None:
+            recorder.close()
+    except Exception:
+        worker.log.exception("could not store the queued call records")

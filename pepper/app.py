@@ -11,6 +11,7 @@ from pepper.admin.views import blp as admin_blp
 from pepper.blocklist import views as blocklist
 from pepper.blocklist.cli import lists_cli
 from pepper.carriers.twilio import voice
+from pepper.carriers.twilio.recorder import RECORDER_KEY, CallRecorder
 from pepper.carriers.twilio.views import blp as twilio_blp
 from pepper.carriers.twilio.voice import VoiceRoute
 from pepper.complaints.cli import import_cli
@@ -88,7 +89,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.twilio_auth_token is not None:
         # Without a token nothing could be verified: the webhooks are not served at all.
         app.register_blueprint(twilio_blp)
-        app.add_direct_route(voice.RULE, ["POST"], VoiceRoute(rt, screener))
+        recorder = app.extensions[RECORDER_KEY] = CallRecorder(
+            rt.decision_engine, settings.call_record_flush_ms, settings.call_record_queue
+        )
+        app.add_direct_route(voice.RULE, ["POST"], VoiceRoute(rt, screener, recorder))
     blocklist.init_app(app)  # after the limiter: the route has its own limit
     app.cli.add_command(db_cli)
     app.cli.add_command(import_cli)

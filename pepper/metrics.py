@@ -63,3 +63,9 @@ RATE_LIMIT_SYNC_FAILURES = Counter(
     "Failed Redis calls of /v1/screen's limit, by caller (request or sync thread)",
     ["caller"],
 )
+CALL_RECORDS = Counter(
+    "pepper_call_records_total",
+    "Carrier call records: stored, failed (kept to try again), dropped (queue full) or"
+    " refused by the database",
+    ["outcome"],
+)

@@ -106,6 +106,11 @@ class Settings(BaseSettings):
     # Fallback URL routes, read from settings alone: {"+1twilio": "+1ring_to", ...}.
     twilio_fallback_routes: dict[str, str] = Field(default_factory=dict)
     challenge_timeout_s: int = Field(default=6, ge=2, le=30)
+    # Call records are stored behind the call, in batches every this many ms (0: during
+    # the webhook); at most call_record_queue wait in a process while the database is
+    # away (pepper/carriers/twilio/recorder.py).
+    call_record_flush_ms: int = Field(default=50, ge=0, le=10_000)
+    call_record_queue: int = Field(default=50_000, ge=100, le=10_000_000)
     short_call_s: int = Field(default=10, ge=1, le=600)
 
     # The spam model: artifacts live in models_dir; every process re-reads the active

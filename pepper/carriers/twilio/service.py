@@ -1,19 +1,19 @@
-"""What the Twilio webhooks do, beneath HTTP: subscribers, decisions, call records.
+"""What the Twilio webhooks do, beneath HTTP: subscribers, call ends, challenges.
 
-Call records and per-caller aggregates are written with single atomic statements
+Call ends and per-caller aggregates are written with single atomic statements
 (``INSERT ... ON CONFLICT``, ``UPDATE ... WHERE finished = false``) so that Twilio's
-retries and many servers answering at once count every call exactly once.
+retries and many servers answering at once count every call exactly once. Call records
+themselves are in records.py.
 """
 
 from __future__ import annotations
 
-import secrets
+import hmac
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
 
 from pepper.db import utcnow
 from pepper.screening.lookup import Who
@@ -60,98 +60,17 @@ def subscriber_of(who: Who) -> SubscriberInfo | None:
     return SubscriberInfo(*who.row[5:10])
 
 
-def challenge_digit() -> str:
-    return secrets.choice("123456789")
+def challenge_key(secret: bytes) -> bytes:
+    # A derived key: challenge digits never share a key with anything else the secret signs.
+    return hmac.new(secret, b"pepper carrier challenge digit", "sha256").digest()
 
 
-_RECORD_CALL = text(
-    "INSERT INTO calls (call_sid, subscriber_id, caller, action, label, decision_id,"
-    " challenge_digit, finished, created_at)"
-    " VALUES (:sid, :subscriber_id, :caller, :action, :label, :decision_id, :digit, :no, :now)"
-    " ON CONFLICT (call_sid) DO NOTHING RETURNING id"
-)
-_NEW_CALLEE = text(
-    "INSERT INTO caller_subscribers (caller, subscriber_id) VALUES (:caller, :subscriber_id)"
-    " ON CONFLICT DO NOTHING RETURNING caller"
-)
-_COUNT_CALL = text(
-    "INSERT INTO caller_stats (caller, calls, subscribers, finished, answered, short_calls,"
-    " challenge_passed, challenge_failed, first_epoch, last_epoch)"
-    " VALUES (:caller, 1, :new_callee, 0, 0, 0, 0, 0, :now, :now)"
-    " ON CONFLICT (caller) DO UPDATE SET calls = caller_stats.calls + 1,"
-    " subscribers = caller_stats.subscribers + excluded.subscribers,"
-    " last_epoch = CASE WHEN excluded.last_epoch > caller_stats.last_epoch"
-    "   THEN excluded.last_epoch ELSE caller_stats.last_epoch END"
-)
-
-
-# PostgreSQL does the three in one statement: one round trip, and atomic on its own (no
-# transaction to open and commit). SQLite has no data-modifying CTEs: it runs them one
-# by one inside a transaction (store_call).
-_RECORD_CALL_AT_ONCE = text(
-    "WITH call AS (INSERT INTO calls (call_sid, subscriber_id, caller, action, label,"
-    "   decision_id, challenge_digit, finished, created_at)"
-    "  VALUES (:sid, :subscriber_id, :caller, :action, :label, :decision_id, :digit, :no, :now)"
-    "  ON CONFLICT (call_sid) DO NOTHING RETURNING caller, subscriber_id),"
-    " callee AS (INSERT INTO caller_subscribers (caller, subscriber_id)"
-    "  SELECT caller, subscriber_id FROM call"
-    "  WHERE caller IS NOT NULL AND subscriber_id IS NOT NULL"
-    "  ON CONFLICT DO NOTHING RETURNING caller)"
-    " INSERT INTO caller_stats (caller, calls, subscribers, finished, answered, short_calls,"
-    "  challenge_passed, challenge_failed, first_epoch, last_epoch)"
-    " SELECT caller, 1, (SELECT count(*) FROM callee), 0, 0, 0, 0, 0, :epoch, :epoch"
-    "  FROM call WHERE caller IS NOT NULL"
-    " ON CONFLICT (caller) DO UPDATE SET calls = caller_stats.calls + 1,"
-    " subscribers = caller_stats.subscribers + excluded.subscribers,"
-    " last_epoch = CASE WHEN excluded.last_epoch > caller_stats.last_epoch"
-    "   THEN excluded.last_epoch ELSE caller_stats.last_epoch END"
-)
-
-
-def store_call(engine: Engine, **fields: Any) -> None:
-    """``record_call`` in a connection of its own: one autocommitted statement on
-    PostgreSQL, a transaction of three on SQLite."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-            record_call(connection, **fields)
-    else:
-        with engine.begin() as connection:
-            record_call(connection, **fields)
-
-
-def record_call(
-    connection: Connection,
-    *,
-    call_sid: str,
-    subscriber: SubscriberInfo | None,
-    caller: str | None,
-    action: str,
-    label: str | None,
-    decision_id: str | None,
-    digit: str | None,
-) -> None:
-    """Store the call once per CallSid and count it for its caller (a retry counts 0)."""
-    params = {
-        "sid": call_sid, "subscriber_id": subscriber.id if subscriber else None,
-        "caller": caller, "action": action, "label": label, "decision_id": decision_id,
-        "digit": digit, "no": False, "now": utcnow(), "epoch": time.time(),
-    }  # fmt: skip
-    if connection.dialect.name == "postgresql":
-        connection.execute(_RECORD_CALL_AT_ONCE, params)
-        return
-    inserted = connection.execute(_RECORD_CALL, params).first()
-    if inserted is None or caller is None:
-        return
-    new_callee = 0
-    if subscriber is not None:
-        added = connection.execute(
-            _NEW_CALLEE, {"caller": caller, "subscriber_id": subscriber.id}
-        ).first()
-        new_callee = 1 if added is not None else 0
-    connection.execute(
-        _COUNT_CALL, {"caller": caller, "new_callee": new_callee, "now": time.time()}
-    )
+def challenge_digit(key: bytes, call_sid: str) -> str:
+    """The digit a challenged caller must press: a keyed hash of the call, so that any
+    server can check the answer without the call's record (written behind the call) and
+    no caller can know it without hearing it."""
+    mac = hmac.new(key, call_sid.encode(), "sha256").digest()
+    return "123456789"[int.from_bytes(mac[:8], "big") % 9]
 
 
 _FINISH = text(
@@ -162,9 +81,16 @@ _ADOPT = text(
     "INSERT INTO calls (call_sid, subscriber_id, caller, action, finished, created_at)"
     " VALUES (:sid, NULL, :caller, 'unknown', :no, :now) ON CONFLICT (call_sid) DO NOTHING"
 )
+# An upsert, not an UPDATE: a status callback may come before its call's record is
+# stored (records are written behind the call, pepper/carriers/twilio/recorder.py); the
+# record counts the call itself when it arrives.
 _COUNT_END = text(
-    "UPDATE caller_stats SET finished = finished + 1, answered = answered + :answered,"
-    " short_calls = short_calls + :short WHERE caller = :caller"
+    "INSERT INTO caller_stats (caller, calls, subscribers, finished, answered, short_calls,"
+    " challenge_passed, challenge_failed, first_epoch, last_epoch)"
+    " VALUES (:caller, 0, 0, 1, :answered, :short, 0, 0, :epoch, :epoch)"
+    " ON CONFLICT (caller) DO UPDATE SET finished = caller_stats.finished + 1,"
+    " answered = caller_stats.answered + excluded.answered,"
+    " short_calls = caller_stats.short_calls + excluded.short_calls"
 )
 
 
@@ -191,43 +117,63 @@ def finish_call(
         answered = status == "completed" and (duration_s or 0) > 0
         short = status == "completed" and (duration_s or 0) < short_call_s
         connection.execute(
-            _COUNT_END, {"caller": row.caller, "answered": int(answered), "short": int(short)}
-        )
+            _COUNT_END,
+            {
+                "caller": row.caller, "answered": int(answered), "short": int(short),
+                "epoch": time.time(),
+            },
+        )  # fmt: skip
     return True
 
 
-_PASS_OR_FAIL = text(
-    "UPDATE calls SET challenge = :result WHERE call_sid = :sid AND challenge IS NULL"
-    " RETURNING caller, subscriber_id, challenge_digit"
+# Judged once per call: a retried callback finds the call judged and counts nothing. A
+# call whose record is not stored yet gets a placeholder row (its record fills it in).
+_JUDGE = text(
+    "INSERT INTO calls (call_sid, subscriber_id, caller, action, finished, challenge,"
+    " created_at) VALUES (:sid, NULL, :caller, 'unknown', :no, :result, :now)"
+    " ON CONFLICT (call_sid) DO UPDATE SET challenge = excluded.challenge"
+    " WHERE calls.challenge IS NULL RETURNING caller"
 )
-_CALL = text("SELECT caller, subscriber_id, challenge_digit FROM calls WHERE call_sid = :sid")
-_COUNT_CHALLENGE = {
-    "passed": text(
-        "UPDATE caller_stats SET challenge_passed = challenge_passed + 1 WHERE caller = :caller"
-    ),
-    "failed": text(
-        "UPDATE caller_stats SET challenge_failed = challenge_failed + 1 WHERE caller = :caller"
-    ),
-}
-_SUBSCRIBER_BY_ID = text(
-    "SELECT id, twilio_number, ring_to, device_id, mode FROM subscribers WHERE id = :id"
+_COUNT_CHALLENGE = text(
+    "INSERT INTO caller_stats (caller, calls, subscribers, finished, answered, short_calls,"
+    " challenge_passed, challenge_failed, first_epoch, last_epoch)"
+    " VALUES (:caller, 0, 0, 0, 0, 0, :passed, :failed, :epoch, :epoch)"
+    " ON CONFLICT (caller) DO UPDATE SET"
+    " challenge_passed = caller_stats.challenge_passed + excluded.challenge_passed,"
+    " challenge_failed = caller_stats.challenge_failed + excluded.challenge_failed"
+)
+_SUBSCRIBER_BY_NUMBER = text(
+    "SELECT id, twilio_number, ring_to, device_id, mode FROM subscribers"
+    " WHERE twilio_number = :number"
 )
 
 
 def answer_challenge(
-    connection: Connection, *, call_sid: str, digits: str
+    connection: Connection,
+    *,
+    call_sid: str,
+    caller: str | None,
+    twilio_number: str | None,
+    digits: str,
+    expected: str,
 ) -> tuple[bool, SubscriberInfo | None]:
-    """Judge the caller's key press once; returns (passed, the call's subscriber)."""
-    call = connection.execute(_CALL, {"sid": call_sid}).first()
-    if call is None or call.challenge_digit is None:
-        return False, None
-    passed = digits.strip() == call.challenge_digit
+    """Judge the caller's key press (counted once per call); returns (passed, the
+    subscriber the called number rings)."""
+    passed = bool(call_sid) and digits.strip() == expected
     result = "passed" if passed else "failed"
-    judged = connection.execute(_PASS_OR_FAIL, {"result": result, "sid": call_sid}).first()
-    if judged is not None and call.caller is not None:
-        connection.execute(_COUNT_CHALLENGE[result], {"caller": call.caller})
-    subscriber = None
-    if call.subscriber_id is not None:
-        row = connection.execute(_SUBSCRIBER_BY_ID, {"id": call.subscriber_id}).first()
-        subscriber = SubscriberInfo(*row) if row is not None else None
-    return passed, subscriber
+    judged = connection.execute(
+        _JUDGE,
+        {"sid": call_sid, "caller": caller, "no": False, "result": result, "now": utcnow()},
+    ).first()
+    if judged is not None and judged.caller is not None:
+        connection.execute(
+            _COUNT_CHALLENGE,
+            {
+                "caller": judged.caller, "passed": int(passed), "failed": int(not passed),
+                "epoch": time.time(),
+            },
+        )  # fmt: skip
+    if twilio_number is None:
+        return passed, None
+    row = connection.execute(_SUBSCRIBER_BY_NUMBER, {"number": twilio_number}).first()
+    return passed, SubscriberInfo(*row) if row is not None else None

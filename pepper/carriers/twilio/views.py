@@ -16,7 +16,12 @@ from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as PlainResponse
 
 from pepper.carriers.twilio import twiml
-from pepper.carriers.twilio.service import answer_challenge, finish_call
+from pepper.carriers.twilio.service import (
+    answer_challenge,
+    challenge_digit,
+    challenge_key,
+    finish_call,
+)
 from pepper.carriers.twilio.signature import is_signed
 from pepper.errors import NotFound
 from pepper.http.direct import problem_response
@@ -73,6 +78,18 @@ def caller_id(form: MultiDict[str, str], settings: Settings) -> str | None:
     return number.e164 if number.e164 and not number.withheld else None
 
 
+def secret_of(settings: Settings) -> bytes:
+    return settings.secret_key.get_secret_value().encode()
+
+
+def called_number(form: MultiDict[str, str], settings: Settings) -> str | None:
+    """The subscriber's Twilio number the call came in on (``To``), or None."""
+    try:
+        return normalize(form.get("To", ""), settings.default_region).e164
+    except InvalidNumber:
+        return None
+
+
 def fallback(form: MultiDict[str, str], settings: Settings) -> Response:
     """Ring through from settings alone: no database, Redis or model."""
     ring_to = settings.twilio_fallback_routes.get(form.get("To", "").strip())
@@ -90,17 +107,23 @@ def voice_fallback() -> Response:
 @blp.post(CHALLENGE_PATH.removeprefix(PREFIX))
 def challenge() -> Response:
     form = request.form
+    rt = runtime()
+    settings = rt.settings
+    call_sid = form.get("CallSid", "")[:64]
     try:
-        with runtime().engine.begin() as connection:
+        expected = challenge_digit(challenge_key(secret_of(settings)), call_sid)
+        with rt.engine.begin() as connection:
             passed, subscriber = answer_challenge(
-                connection, call_sid=form.get("CallSid", ""), digits=form.get("Digits", "")
-            )
+                connection, call_sid=call_sid, caller=caller_id(form, settings),
+                twilio_number=called_number(form, settings), digits=form.get("Digits", ""),
+                expected=expected,
+            )  # fmt: skip
     except Exception:
         log.exception("challenge could not be judged; ringing through")
         FAIL_OPEN.labels(route="twilio_challenge", cause="error").inc()
-        return fallback(form, runtime().settings)
+        return fallback(form, settings)
     if passed and subscriber is not None:
-        ring = twiml.ring(subscriber.ring_to, caller_id(form, runtime().settings))
+        ring = twiml.ring(subscriber.ring_to, caller_id(form, settings))
         return xml(ring, "challenge_passed")
     return xml(twiml.hangup("Goodbye."), "challenge_failed")
 

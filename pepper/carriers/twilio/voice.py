@@ -12,24 +12,27 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request, Response
 
 from pepper.carriers.twilio import twiml
+from pepper.carriers.twilio.recorder import CallRecorder
+from pepper.carriers.twilio.records import CallRecord
 from pepper.carriers.twilio.service import (
     SubscriberInfo,
     challenge_digit,
-    store_call,
+    challenge_key,
     subscriber_of,
     subscriber_who,
 )
 from pepper.carriers.twilio.views import (
     CHALLENGE_PATH,
     UnknownSubscriber,
+    called_number,
     caller_id,
     fallback,
     refuse_unsigned,
+    secret_of,
     xml,
 )
-from pepper.db.retry import once_more_if_dropped
 from pepper.metrics import FAIL_OPEN
-from pepper.numbers import InvalidNumber, normalize
+from pepper.numbers import InvalidNumber
 from pepper.runtime import Runtime
 from pepper.screening.service import CallRequest, Outcome, Screener
 from pepper.screening.types import Action, Attestation
@@ -39,10 +42,12 @@ RULE = "/twilio/voice"
 
 
 class VoiceRoute:
-    def __init__(self, runtime: Runtime, screener: Screener) -> None:
+    def __init__(self, runtime: Runtime, screener: Screener, recorder: CallRecorder) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
         self.screener = screener
+        self.recorder = recorder
+        self.challenge_key = challenge_key(secret_of(self.settings))
 
     def __call__(self, request: Request) -> Response:
         refused = refuse_unsigned(request, self.settings, "twilio.voice")
@@ -58,10 +63,7 @@ class VoiceRoute:
 
     def _screen_call(self, request: Request, form: MultiDict[str, str]) -> Response:
         region = self.settings.default_region
-        try:
-            to = normalize(form.get("To", ""), region).e164
-        except InvalidNumber:
-            to = None
+        to = called_number(form, self.settings)
         if to is None:
             return xml(twiml.reject(), "unknown_to")
         who = subscriber_who(to, region, UnknownSubscriber)
@@ -99,7 +101,7 @@ class VoiceRoute:
             and subscriber.mode == "challenge"
             and _challengeable(outcome)
         ):
-            digit = challenge_digit()
+            digit = challenge_digit(self.challenge_key, form.get("CallSid", "")[:64])
             action_url = self._public_url(request, CHALLENGE_PATH)
             timeout = self.settings.challenge_timeout_s
             action, body = "challenge", twiml.challenge(digit, action_url, timeout)
@@ -121,26 +123,19 @@ class VoiceRoute:
         digit: str | None,
     ) -> None:
         """Store the call; a failure here is logged, never allowed to drop the call."""
-        if outcome.degraded and digit is None:
+        if outcome.degraded:
             return
-
-        def write() -> None:
-            store_call(
-                self.runtime.decision_engine,
-                call_sid=form.get("CallSid", "")[:64],
-                subscriber=subscriber,
-                caller=caller,
-                action=action,
-                label=outcome.decision.label,
-                decision_id=outcome.decision_id,
-                digit=digit,
-            )
-
+        record = CallRecord(
+            call_sid=form.get("CallSid", "")[:64],
+            subscriber_id=subscriber.id,
+            caller=caller,
+            action=action,
+            label=outcome.decision.label,
+            decision_id=outcome.decision_id,
+            digit=digit,
+        )
         try:
-            # The decision's pool (no pre-ping round trip); a retry after a dropped
-            # connection is safe: the record recognizes a call that did reach the
-            # database by its CallSid and counts it once.
-            once_more_if_dropped(write)
+            self.recorder.record(record)
         except Exception:
             log.exception("could not record a carrier call")
             FAIL_OPEN.labels(route="twilio_record", cause="error").inc()

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import Flask
 
 from pepper.carriers.twilio.models import CallerStats
+from pepper.carriers.twilio.recorder import RECORDER_KEY
 from pepper.runtime import runtime
 from tests.support.factories import register
 from tests.support.twilio import call_params, signed_post, verbs
@@ -17,6 +18,8 @@ CALLER = "+12025550143"
 
 
 def stats(app: Flask) -> dict[str, int]:
+    """The caller's aggregates once every call record queued in the app is stored."""
+    assert app.extensions[RECORDER_KEY].flush()
     with app.app_context(), runtime().uow() as uow:
         row = uow.session.get_one(CallerStats, CALLER)
         return {k: getattr(row, k) for k in ("calls", "finished", "answered", "short_calls")}

@@ -10,7 +10,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import Connection
 
-from pepper.carriers.twilio import service
+from pepper.carriers.twilio import records
+from pepper.carriers.twilio.recorder import RECORDER_KEY
 from pepper.runtime import runtime
 from tests.support.factories import label
 from tests.support.twilio import RING_TO, call_params, signed_post, verbs
@@ -75,9 +76,7 @@ def test_an_unknown_to_number_gets_valid_twiml(twilio_app: Callable[..., Flask])
 def test_the_challenge_rings_on_the_right_digit_and_hangs_up_otherwise(
     twilio_app: Callable[..., Flask],
 ) -> None:
-    from sqlalchemy import select
-
-    from pepper.carriers.twilio.models import Call, CallerStats
+    from pepper.carriers.twilio.models import CallerStats
 
     app = twilio_app(mode="challenge")
     client = app.test_client()
@@ -85,18 +84,33 @@ def test_the_challenge_rings_on_the_right_digit_and_hangs_up_otherwise(
     for n, right in enumerate([True, False]):
         sid = f"CA{n:032d}"
         params = call_params(CallSid=sid, StirVerstat="TN-Validation-Failed-C")
-        signed_post(client, "/twilio/voice", params)
-        with app.app_context(), runtime().uow() as uow:
-            digit = uow.session.scalar(select(Call.challenge_digit).where(Call.call_sid == sid))
-        assert digit is not None
+        (gather,) = verbs(signed_post(client, "/twilio/voice", params))
+        # The digit as the caller hears it: "To be connected, please press 7."
+        digit = "".join(gather.itertext()).strip()[-2]
+        assert digit in "123456789"
         pressed = digit if right else str(int(digit) % 9 + 1)
         answer = call_params(CallSid=sid, Digits=pressed)
         results.append([v.tag for v in verbs(signed_post(client, "/twilio/challenge", answer))])
+        # Twilio retries a callback it got no answer to: judged once, counted once.
+        retried = verbs(signed_post(client, "/twilio/challenge", answer))
+        assert [v.tag for v in retried] == results[-1]
     assert results == [["Dial"], ["Say", "Hangup"]]
+    assert app.extensions[RECORDER_KEY].flush()
     with app.app_context(), runtime().uow() as uow:
         stats = uow.session.get_one(CallerStats, "+12025550143")
         assert (stats.calls, stats.challenge_passed, stats.challenge_failed) == (2, 1, 1)
         assert stats.subscribers == 1
+
+
+def test_the_challenge_digit_differs_between_calls_and_is_the_same_on_every_server() -> None:
+    from pepper.carriers.twilio.service import challenge_digit, challenge_key
+
+    key = challenge_key(b"a secret of the deployment")
+    digits = [challenge_digit(key, f"CA{n:032d}") for n in range(900)]
+    assert set(digits) == set("123456789")
+    assert max(digits.count(d) for d in "123456789") < 160  # ~100 each
+    assert digits == [challenge_digit(key, f"CA{n:032d}") for n in range(900)]
+    assert digits != [challenge_digit(challenge_key(b"another"), f"CA{n:032d}") for n in range(900)]
 
 
 @pytest.mark.parametrize("failure", ["database", "model", "policy"])
@@ -141,25 +155,26 @@ def test_the_fallback_url_answers_from_settings_alone(twilio_app: Callable[..., 
 def test_a_call_record_whose_connection_dies_is_retried_and_counted_once(
     twilio_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The call record uses the decision's pool (no pre-ping): a connection the database
-    drops under it must cost a retry, not the call's record."""
+    """The call records use the decision's pool (no pre-ping): a connection the database
+    drops under a batch must cost a retry, not the batch."""
     app = twilio_app()
     engine = app.extensions["pepper"].engine
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no server to drop a connection")
-    original, killed = service.record_call, []
+    original, killed = records.record_calls, []
 
-    def dies_once(connection: Connection, **fields: Any) -> None:
+    def dies_once(connection: Connection, *args: Any) -> None:
         if not killed:  # the database drops this very connection, as a restart would
             pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
             with engine.connect() as admin:
                 admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})").all()
             killed.append(pid)
-        original(connection, **fields)
+        original(connection, *args)
 
-    monkeypatch.setattr(service, "record_call", dies_once)
+    monkeypatch.setattr(records, "record_calls", dies_once)
     (dial,) = verbs(signed_post(app.test_client(), "/twilio/voice", call_params()))
     assert dial.tag == "Dial"
+    assert app.extensions[RECORDER_KEY].flush()
     assert killed
     with engine.connect() as connection:
         calls = connection.exec_driver_sql("SELECT calls FROM caller_stats").scalars().all()

@@ -1,0 +1,168 @@
+"""Carrier call records written behind the call: counted once whatever the order of
+webhooks, kept while the database is away, stored on a graceful stop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask
+from sqlalchemy import create_engine, text
+
+from pepper.carriers.twilio.recorder import RECORDER_KEY, CallRecorder
+from pepper.carriers.twilio.records import CallRecord
+from pepper.metrics import CALL_RECORDS
+from pepper.runtime import Runtime
+from tests.support.blackhole import closed_port
+from tests.support.twilio import call_params, signed_post, verbs
+
+CALLER = "+12025550143"
+
+
+def caller_stats(rt: Runtime) -> dict[str, int]:
+    with rt.engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT calls, subscribers, finished FROM caller_stats WHERE caller = :c"),
+            {"c": CALLER},
+        ).one()
+    return dict(row._mapping)
+
+
+def call_rows(rt: Runtime) -> list[tuple[str, str]]:
+    with rt.engine.connect() as connection:
+        return [
+            (row.call_sid, row.action)
+            for row in connection.execute(text("SELECT call_sid, action FROM calls ORDER BY id"))
+        ]
+
+
+def record(sid: str, subscriber_id: int | None, caller: str | None = CALLER) -> CallRecord:
+    return CallRecord(sid, subscriber_id, caller, "allow", None, None, None)
+
+
+def subscriber_id(rt: Runtime) -> int:
+    with rt.engine.connect() as connection:
+        return int(connection.execute(text("SELECT id FROM subscribers")).scalar_one())
+
+
+def test_a_status_callback_before_its_record_still_counts_the_call_once(
+    twilio_app: Callable[..., Flask],
+) -> None:
+    app = twilio_app(call_record_flush_ms=10_000)  # nothing is stored until flush()
+    client = app.test_client()
+    rt: Runtime = app.extensions["pepper"]
+    sid = "CA" + "5" * 32
+    verbs(signed_post(client, "/twilio/voice", call_params(CALLER, CallSid=sid)))
+    done = call_params(CALLER, CallSid=sid, CallStatus="completed", CallDuration="30")
+    for _ in range(3):  # the call ended, and Twilio retried its callback, before the record
+        assert signed_post(client, "/twilio/status", done).status_code == 200
+    assert call_rows(rt) == [(sid, "unknown")]
+    recorder: CallRecorder = app.extensions[RECORDER_KEY]
+    assert recorder.flush()
+    assert call_rows(rt) == [(sid, "allow")]
+    assert caller_stats(rt) == {"calls": 1, "subscribers": 1, "finished": 1}
+    verbs(signed_post(client, "/twilio/voice", call_params(CALLER, CallSid=sid)))  # a retry
+    assert recorder.flush()
+    assert caller_stats(rt) == {"calls": 1, "subscribers": 1, "finished": 1}
+
+
+def test_a_batch_counts_each_call_once_and_each_subscriber_once(
+    twilio_app: Callable[..., Flask],
+) -> None:
+    app = twilio_app(call_record_flush_ms=10_000)
+    rt: Runtime = app.extensions["pepper"]
+    recorder: CallRecorder = app.extensions[RECORDER_KEY]
+    subscriber = subscriber_id(rt)
+    for n in (1, 2, 3, 2, 1):  # two CallSids delivered twice within the batch
+        recorder.record(record(f"CA{n:032d}", subscriber))
+    recorder.record(record("CA" + "9" * 32, subscriber, caller=None))  # withheld caller
+    assert recorder.flush()
+    assert caller_stats(rt) == {"calls": 3, "subscribers": 1, "finished": 0}
+    assert len(call_rows(rt)) == 4
+
+
+def test_records_wait_for_a_database_that_is_away_and_are_stored_once_it_is_back(
+    twilio_app: Callable[..., Flask],
+) -> None:
+    app = twilio_app()
+    rt: Runtime = app.extensions["pepper"]
+    dead = create_engine(
+        f"postgresql+psycopg://pepper@127.0.0.1:{closed_port()}/pepper",
+        connect_args={"connect_timeout": 1},
+    )
+    recorder = CallRecorder(dead, flush_ms=10_000, max_queued=100)
+    subscriber = subscriber_id(rt)
+    for n in range(3):
+        recorder.record(record(f"CA{n:032d}", subscriber))
+    assert recorder.flush() is False
+    assert recorder.queued() == 3
+    recorder.engine = rt.decision_engine  # the database is back
+    assert recorder.flush()
+    assert recorder.flush()  # nothing left, nothing stored twice
+    assert recorder.queued() == 0
+    assert caller_stats(rt) == {"calls": 3, "subscribers": 1, "finished": 0}
+    dead.dispose()
+
+
+def test_a_full_queue_drops_its_oldest_records_and_counts_them(
+    twilio_app: Callable[..., Flask],
+) -> None:
+    app = twilio_app()
+    rt: Runtime = app.extensions["pepper"]
+    recorder = CallRecorder(rt.decision_engine, flush_ms=10_000, max_queued=100)
+    dropped = CALL_RECORDS.labels(outcome="dropped")._value.get()
+    for n in range(103):
+        recorder.record(record(f"CA{n:032d}", subscriber_id(rt)))
+    assert recorder.queued() == 100
+    assert CALL_RECORDS.labels(outcome="dropped")._value.get() == dropped + 3
+    assert recorder.flush()
+    assert call_rows(rt)[0][0] == f"CA{3:032d}"
+
+
+def test_a_record_the_database_refuses_does_not_hold_back_the_others(
+    twilio_app: Callable[..., Flask],
+) -> None:
+    app = twilio_app()
+    rt: Runtime = app.extensions["pepper"]
+    recorder = CallRecorder(rt.decision_engine, flush_ms=10_000, max_queued=100)
+    refused = CALL_RECORDS.labels(outcome="refused")._value.get()
+    recorder.record(record("CA" + "1" * 32, subscriber_id(rt)))
+    recorder.record(record("CA" + "2" * 32, 987_654))  # its subscriber was deleted meanwhile
+    recorder.record(record("CA" + "3" * 32, subscriber_id(rt)))
+    assert recorder.flush()
+    assert [sid[2:3] for sid, _ in call_rows(rt)] == ["1", "3"]
+    assert CALL_RECORDS.labels(outcome="refused")._value.get() == refused + 1
+
+
+def test_closing_stores_what_is_queued(twilio_app: Callable[..., Flask]) -> None:
+    app = twilio_app(call_record_flush_ms=10_000)
+    client = app.test_client()
+    for n in range(3):
+        verbs(signed_post(client, "/twilio/voice", call_params(CALLER, CallSid=f"CA{n:032d}")))
+    rt: Runtime = app.extensions["pepper"]
+    assert call_rows(rt) == []
+    app.extensions[RECORDER_KEY].close()
+    assert len(call_rows(rt)) == 3
+
+
+def test_a_challenge_answered_before_its_record_is_stored_counts_once(
+    twilio_app: Callable[..., Flask],
+) -> None:
+    app = twilio_app(mode="challenge", call_record_flush_ms=10_000)
+    client = app.test_client()
+    rt: Runtime = app.extensions["pepper"]
+    sid = "CA" + "6" * 32
+    params = call_params(CALLER, CallSid=sid, StirVerstat="TN-Validation-Failed-C")
+    (gather,) = verbs(signed_post(client, "/twilio/voice", params))
+    digit = "".join(gather.itertext()).strip()[-2]
+    answer = call_params(CALLER, CallSid=sid, Digits=digit)
+    (dial,) = verbs(signed_post(client, "/twilio/challenge", answer))
+    assert dial.tag == "Dial"
+    assert call_rows(rt) == [(sid, "unknown")]  # the placeholder the record will fill
+    assert app.extensions[RECORDER_KEY].flush()
+    assert call_rows(rt) == [(sid, "challenge")]
+    with rt.engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT calls, challenge_passed FROM caller_stats WHERE caller = :c"),
+            {"c": CALLER},
+        ).one()
+    assert tuple(row) == (1, 1)
