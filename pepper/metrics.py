@@ -48,10 +48,11 @@ DB_SHED = Counter(
     "Requests refused at once (503) because this process's database slots were all waiting",
     ["route"],
 )
-CACHE_LOOKUPS = Counter(
-    "pepper_decision_cache_lookups_total",
-    "Call decisions' reads of this process's cache (device, number), found or not",
-    ["what", "found"],
+CACHE_MISSES = Counter(
+    "pepper_decision_cache_misses_total",
+    "Call decisions that had to read the database for the device or the caller"
+    " (hits: pepper_decisions_total minus these)",
+    ["what"],
 )
 # POST /v1/screen's limit (pepper/http/shared_limit.py): "fast" in memory, "exact" one Redis
 # round trip, "local" counted alone while Redis is failing or not configured.

@@ -96,7 +96,7 @@ class Settings(BaseSettings):
     device_cache_size: int = Field(default=50_000, ge=0, le=10_000_000)
     device_cache_ttl_s: float = Field(default=300.0, ge=0, le=86400)
     number_cache_size: int = Field(default=100_000, ge=0, le=10_000_000)
-    number_cache_ttl_s: float = Field(default=5.0, ge=0, le=3600)
+    number_cache_ttl_s: float = Field(default=15.0, ge=0, le=3600)
 
     # Twilio. Without an auth token the /twilio routes are not served at all (never
     # "open when unconfigured"). The public base URL is what Twilio signs.

@@ -12,10 +12,13 @@ PostgreSQL for the device and the caller's evidence.
   the feed stale (the database unreachable from here) no copy is trusted: a revocation
   is never outlived by more than a few seconds.
 - **Callers** (operator label, number and range counters, report categories, the
-  carrier call pattern), by E.164 number, for ``PEPPER_NUMBER_CACHE_TTL_S`` (5 s):
-  reputation moving a few seconds late changes no call, and a hot number — a campaign
-  dialling thousands of subscribers — is read once per process per TTL instead of once
-  per call. Operator labels and reports are forgotten through the feed too.
+  carrier call pattern), by E.164 number, for ``PEPPER_NUMBER_CACHE_TTL_S`` (15 s). A
+  report, an operator label or an import is forgotten through the feed like a device;
+  what only the TTL bounds is the carrier call pattern (calls, subscribers reached,
+  short calls), whose features count calls per hour: 15 s late changes no verdict. A
+  hot number — a campaign dialling thousands of subscribers — is then read once per
+  process per TTL instead of once per call. Each process keeps its own copy, so the
+  TTL must outlast the time a number takes to come back to the same process.
 
 A copy read before a change but stored after the change was announced would survive
 it; so each store says when its read began, and is dropped if a notice touching it

@@ -1,10 +1,18 @@
-"""The TwiML answers, built with the twilio SDK. Every answer is valid TwiML."""
+"""The TwiML answers, built with the twilio SDK. Every answer is valid TwiML.
+
+Each is a pure function of a few strings, and building one with the SDK (an element
+tree, serialized) costs more than the rest of a carrier call's answer but its signature
+check: answers are remembered, within bounds.
+"""
 
 from __future__ import annotations
+
+from functools import cache, lru_cache
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 
+@cache
 def reject() -> str:
     # <Reject> as the first verb leaves the call unanswered and unbilled; <Hangup>
     # would answer (and bill) it first.
@@ -13,6 +21,7 @@ def reject() -> str:
     return str(response)
 
 
+@lru_cache(maxsize=4096)
 def ring(ring_to: str, caller_id: str | None, timeout_s: int = 25) -> str:
     response = VoiceResponse()
     # Pass the caller's number through so the subscriber's phone shows who calls.
@@ -21,6 +30,7 @@ def ring(ring_to: str, caller_id: str | None, timeout_s: int = 25) -> str:
     return str(response)
 
 
+@lru_cache(maxsize=256)
 def challenge(digit: str, action_url: str, timeout_s: int) -> str:
     response = VoiceResponse()
     gather = Gather(
@@ -35,6 +45,7 @@ def challenge(digit: str, action_url: str, timeout_s: int) -> str:
     return str(response)
 
 
+@lru_cache(maxsize=64)
 def hangup(message: str | None = None) -> str:
     response = VoiceResponse()
     if message:
@@ -43,5 +54,6 @@ def hangup(message: str | None = None) -> str:
     return str(response)
 
 
+@cache
 def empty() -> str:
     return str(VoiceResponse())
