@@ -1,13 +1,18 @@
 """Load benchmark of POST /v1/screen against a bare Flask endpoint, in the same run.
 
 Production path: gunicorn with the shipped configuration (gunicorn.conf.py: 2 × CPUs
-+ 1 sync workers, PEPPER_WORKERS / PEPPER_THREADS to change it) with
++ 1 processes × 8 threads, PEPPER_WORKERS / PEPPER_THREADS to change it) with
 PostgreSQL and Redis, a database holding the shared FTC complaints (when present)
-plus reports from simulated devices. wrk drives 16 connections on the same 2 cores.
+plus reports from simulated devices. wrk drives 16 connections on the same 2 cores,
+each request from the next of ``--devices`` registered devices about the next of 650
+callers (reported, complained about, unknown).
 
-    .venv/bin/python -m bench.screen_load [--seconds 10]
+    .venv/bin/python -m bench.screen_load [--seconds 10] [--devices 1] [--cold]
 
-Writes bench/results/screen_load.json and prints a Markdown table.
+``--cold`` turns Pepper's per-process caches off (PEPPER_DEVICE_CACHE_SIZE and
+PEPPER_NUMBER_CACHE_SIZE 0): every decision then reads the database, as the first call
+of a device or a caller in a process does. Writes bench/results/screen_load.json (or
+screen_load_cold.json) and prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -33,10 +38,11 @@ from tests.support.factories import age_devices, device_body
 from tests.support.services import postgres_database, redis_prefix
 
 RESULTS = Path(__file__).parent / "results" / "screen_load.json"
+COLD_RESULTS = Path(__file__).parent / "results" / "screen_load_cold.json"
 
 
-def seed(url: str, redis_url: str, prefix: str) -> tuple[str, list[str]]:
-    """A device token and the caller numbers the load cycles through."""
+def seed(url: str, redis_url: str, prefix: str, devices: int) -> tuple[list[str], list[str]]:
+    """Device tokens and the caller numbers the load cycles through."""
     settings = Settings(
         env="test", database_url=url, redis_url=redis_url, redis_prefix=prefix,
         rate_limit_register="100000/hour", rate_limit_reports="100000/hour",
@@ -47,7 +53,10 @@ def seed(url: str, redis_url: str, prefix: str) -> tuple[str, list[str]]:
         rt = runtime()
         if FTC_FILE.exists():
             import_ftc(rt.uow(), FTC_FILE)
-        token = client.post("/v1/devices", json=device_body()).json["token"]  # type: ignore[index]
+        tokens = [
+            client.post("/v1/devices", json=device_body()).json["token"]  # type: ignore[index]
+            for _ in range(devices)
+        ]
         reporters = [
             client.post("/v1/devices", json=device_body()).json["token"]  # type: ignore[index]
             for _ in range(20)
@@ -72,33 +81,46 @@ def seed(url: str, redis_url: str, prefix: str) -> tuple[str, list[str]]:
             rows = zip(range(400), lines, strict=False)
             complained = [line.rsplit(",", 1)[1].strip() for _, line in rows]
     unknown = [f"+1312555{n:04d}" for n in range(200)]
-    return token, reported + complained + unknown
+    return tokens, reported + complained + unknown
 
 
 @contextmanager
-def screen_setup() -> Iterator[tuple[dict[str, str], dict[str, str]]]:
+def screen_setup(devices: int = 1) -> Iterator[tuple[dict[str, str], dict[str, str]]]:
     """A seeded PostgreSQL + Redis for the screening load: (server env, wrk env)."""
     with postgres_database("bench") as url, redis_prefix() as (redis_url, prefix):
         migrations.upgrade(url)
-        token, numbers = seed(url, redis_url, prefix)
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
-            handle.write("\n".join(numbers) + "\n")
+        tokens, numbers = seed(url, redis_url, prefix, devices)
+        files = []
+        for lines in (numbers, tokens):
+            with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
+                handle.write("\n".join(lines) + "\n")
+            files.append(handle.name)
         try:
             env = {"PEPPER_DATABASE_URL": url, "PEPPER_REDIS_URL": redis_url,
                    "PEPPER_REDIS_PREFIX": prefix, **NO_LIMITS}  # fmt: skip
-            yield env, {"PEPPER_BENCH_TOKEN": token, "PEPPER_BENCH_NUMBERS": handle.name}
+            yield env, {
+                "PEPPER_BENCH_TOKEN": tokens[0],
+                "PEPPER_BENCH_NUMBERS": files[0],
+                "PEPPER_BENCH_TOKENS": files[1],
+            }
         finally:
-            os.unlink(handle.name)
+            for name in files:
+                os.unlink(name)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
-    seconds = parser.parse_args().seconds
-    with screen_setup() as (env, lua_env):
+    parser.add_argument("--devices", type=int, default=1)
+    parser.add_argument("--cold", action="store_true", help="per-process caches off")
+    args = parser.parse_args()
+    with screen_setup(args.devices) as (env, lua_env):
+        if args.cold:
+            env.update(PEPPER_DEVICE_CACHE_SIZE="0", PEPPER_NUMBER_CACHE_SIZE="0")
         apps = [("bare", "bench.bare_app:app"), ("pepper", "wsgi:app")]
-        results: dict[str, Any] = compare(apps, "screen.lua", seconds, env, lua_env)
-    report(results, RESULTS)
+        results: dict[str, Any] = compare(apps, "screen.lua", args.seconds, env, lua_env)
+    results["devices"], results["cold"] = args.devices, args.cold
+    report(results, COLD_RESULTS if args.cold else RESULTS)
     return 0
 
 
