@@ -88,8 +88,31 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
     # as long as the worker: out of the collector's way. A full collection walked all of
     # it, 50-100 ms during which no thread of the process answered (the slowest 1 % of
     # calls under load, bench.twilio_load); frozen, a collection walks what requests made.
-    gc.collect()
     gc.freeze()
+
+
+# The app is built once, in the master, before it listens: a restarted instance accepts
+# connections only once its workers can answer them. Built in each worker, after the
+# master had bound the port, calls waited 1.5-2.5 s in the listen backlog while workers
+# imported and built it (the cluster run's SIGTERM-and-restart step). Nothing in the app
+# factory opens a connection or starts a thread; post_fork drops any pooled connection
+# anyway, and every thread the app starts later checks which process it is in.
+preload_app = True
+
+
+def pre_fork(server, worker):  # type: ignore[no-untyped-def]
+    # What the master built is permanent: collections in the workers skip it, and do not
+    # touch (and so copy) the pages they share with the master.
+    gc.freeze()
+
+
+def post_fork(server, worker):  # type: ignore[no-untyped-def]
+    """A database connection must never be shared by two processes."""
+    from pepper.runtime import EXTENSION_KEY
+
+    runtime = server.app.wsgi().extensions[EXTENSION_KEY]
+    runtime.engine.dispose(close=False)
+    runtime.decision_engine.dispose(close=False)
 
 
 def worker_exit(server, worker):  # type: ignore[no-untyped-def]
