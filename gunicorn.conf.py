@@ -110,9 +110,10 @@ def post_fork(server, worker):  # type: ignore[no-untyped-def]
     """A database connection must never be shared by two processes."""
     from pepper.runtime import EXTENSION_KEY
 
-    runtime = server.app.wsgi().extensions[EXTENSION_KEY]
-    runtime.engine.dispose(close=False)
-    runtime.decision_engine.dispose(close=False)
+    runtime = getattr(server.app.wsgi(), "extensions", {}).get(EXTENSION_KEY)
+    if runtime is not None:  # None: another WSGI app (the benchmarks' bare baseline)
+        runtime.engine.dispose(close=False)
+        runtime.decision_engine.dispose(close=False)
 
 
 def worker_exit(server, worker):  # type: ignore[no-untyped-def]
