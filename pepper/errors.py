@@ -47,6 +47,14 @@ class Forbidden(PepperError):
     title = "Forbidden"
 
 
+class Unavailable(PepperError):
+    """The database cannot serve this request now; the client may retry (Retry-After)."""
+
+    status = 503
+    code = "database_unavailable"
+    title = "Database unavailable"
+
+
 class ImportFailed(PepperError):
     code = "import_failed"
     title = "The file could not be imported"

@@ -70,3 +70,14 @@ CALL_RECORDS = Counter(
     " refused by the database",
     ["outcome"],
 )
+QUEUED_WRITES = Counter(
+    "pepper_queued_writes_total",
+    "Writes queued while PostgreSQL was unavailable, and how their replay ended (applied,"
+    " moot: can never apply, buried: set aside for an operator)",
+    ["kind", "outcome"],
+)
+DEGRADED_ANSWERS = Counter(
+    "pepper_degraded_answers_total",
+    "Requests answered without PostgreSQL (from Redis or this process's memory), by route",
+    ["route"],
+)

@@ -16,6 +16,7 @@ from pepper.db import UnitOfWork, make_engine
 from pepper.db.changes import ChangeFeed
 from pepper.db.engine import is_sqlite
 from pepper.settings import Settings
+from pepper.standby.service import Standby
 
 EXTENSION_KEY = "pepper"
 # Threads that run call-decision lookups in each process (the deadline's thread pool).
@@ -46,10 +47,20 @@ class Runtime:
     session_factory: sessionmaker[Session] = field(init=False)
     # What this process caches must forget, from the change log (started on first use).
     changes: ChangeFeed = field(init=False)
+    # Serving without PostgreSQL (pepper/standby): only with Redis.
+    standby: Standby | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         self.changes = ChangeFeed(self.engine, self.settings.cache_sync_s)
+        if self.redis is not None:
+            settings = self.settings
+            self.standby = Standby(
+                self.redis, settings.redis_prefix, device_ttl_s=settings.standby_device_ttl_s,
+                key_ttl_s=settings.idempotency_retention_days * 86400,
+                limit=settings.outbox_limit, replay_every_s=settings.outbox_replay_s,
+            )  # fmt: skip
+            self.standby.bind(self)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -69,6 +80,8 @@ class Runtime:
 
     def close(self) -> None:
         self.changes.stop()
+        if self.standby is not None:
+            self.standby.stop()
         self.engine.dispose()
         if self.decision_engine is not self.engine:
             self.decision_engine.dispose()

@@ -133,6 +133,13 @@ class Settings(BaseSettings):
     # /metrics: a bearer token, or (unset) loopback clients only.
     metrics_token: SecretStr | None = None
 
+    # Without PostgreSQL (pepper/standby, with Redis): how long a device is remembered for
+    # authenticating during an outage, how many writes may wait, how often each process
+    # replays them.
+    standby_device_ttl_s: int = Field(default=7 * 86400, ge=60, le=90 * 86400)
+    outbox_limit: int = Field(default=100_000, ge=100, le=10_000_000)
+    outbox_replay_s: float = Field(default=1.0, ge=0.05, le=60)
+
     # Reputation and reports.
     reputation_half_life_days: float = Field(default=90.0, gt=0, le=3650)
     list_max_entries: int = Field(default=2000, ge=1, le=100_000)

@@ -13,9 +13,10 @@ So at most ``PEPPER_DB_REQUEST_SLOTS`` requests per process (set by gunicorn.con
 all its threads but two) may be inside a route that uses the database. One more is
 answered at once with 503 ``database_unavailable`` and Retry-After — the same answer
 as a database that refuses connections, which clients already retry — and counted in
-``pepper_db_shed_total``. Decisions (they bound their own database time, and as direct
-routes never pass through Flask's hooks), the carrier webhooks that ring calls, health
-checks and metrics never take a slot.
+``pepper_db_shed_total``; with Redis, the routes that can answer without the database
+(queued writes, lookups) go on without a slot instead. Decisions (they bound their own
+database time, and as direct routes never pass through Flask's hooks), the carrier
+webhooks that ring calls, health checks and metrics never take a slot.
 """
 
 from __future__ import annotations
@@ -26,11 +27,19 @@ from flask import Flask, Response, g, request
 
 from pepper.http.problems import problem
 from pepper.metrics import DB_SHED
+from pepper.runtime import runtime
+from pepper.standby.http import NO_DATABASE
 
 # Endpoints that must answer whatever the database does.
 # (/v1/screen and /twilio/voice are direct routes: Flask's hooks never see them.)
 EXEMPT = frozenset({"twilio.voice_fallback", "twilio.challenge"})
 EXEMPT_PREFIXES = ("health.", "metrics.", "static")
+# Endpoints that, with Redis, answer without the database when no slot is free: writes
+# are queued, a lookup answers from what this process knows (pepper/standby).
+WITHOUT_DATABASE = frozenset({
+    "reports.create_report", "reports.withdraw_report", "lists.add_entry",
+    "lists.delete_entry", "devices.update", "devices.me", "numbers.lookup", "twilio.status",
+})  # fmt: skip
 _SLOT = "pepper_db_slot"
 
 
@@ -61,6 +70,10 @@ def init_app(app: Flask, slots: int) -> Bulkhead:
             return None
         if not bulkhead.enter():
             DB_SHED.labels(route=endpoint or "unknown").inc()
+            if endpoint in WITHOUT_DATABASE and runtime().standby is not None:
+                # It can answer without waiting on the database (pepper/standby).
+                setattr(g, NO_DATABASE, True)
+                return None
             return problem(
                 503, "database_unavailable", "Database unavailable",
                 "every database slot of this process is waiting; retry",

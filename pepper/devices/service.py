@@ -50,7 +50,7 @@ def _info(device: Device) -> DeviceInfo:
     )
 
 
-def _own_number(raw: str | None, region: str) -> str | None:
+def own_number_of(raw: str | None, region: str) -> str | None:
     if not raw:
         return None
     number = normalize(raw, region)
@@ -61,7 +61,7 @@ def _own_number(raw: str | None, region: str) -> str | None:
 
 def register(uow: UnitOfWork, **fields: Any) -> tuple[DeviceInfo, str]:
     """Register an installation; returns it with its token (shown only this once)."""
-    fields["own_number"] = _own_number(fields.get("own_number"), fields["default_region"])
+    fields["own_number"] = own_number_of(fields.get("own_number"), fields["default_region"])
     client, token = create_client(uow.session, kind="device", name=fields["device_model"])
     device = Device(client_id=client.id, **fields)
     uow.session.add(device)
@@ -92,6 +92,11 @@ def device_by_token(connection: Connection, *, token: str) -> DeviceInfo:
     return DeviceInfo(*row)
 
 
+def device_by_id(uow: UnitOfWork, device_id: int) -> DeviceInfo | None:
+    device = uow.session.get(Device, device_id)
+    return None if device is None else _info(device)
+
+
 def device_for_token(uow: UnitOfWork, token: str) -> DeviceInfo:
     return device_by_token(uow.session.connection(), token=token)
 
@@ -99,7 +104,7 @@ def device_for_token(uow: UnitOfWork, token: str) -> DeviceInfo:
 def update(uow: UnitOfWork, device_id: int, changes: dict[str, Any]) -> DeviceInfo:
     device = uow.session.get_one(Device, device_id)
     if "own_number" in changes:
-        changes["own_number"] = _own_number(changes["own_number"], device.default_region)
+        changes["own_number"] = own_number_of(changes["own_number"], device.default_region)
     for name in SETTABLE:
         if name in changes:
             setattr(device, name, changes[name])

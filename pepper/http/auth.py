@@ -5,10 +5,14 @@ from __future__ import annotations
 import hashlib
 
 from flask import request
+from sqlalchemy.exc import SQLAlchemyError
 
+from pepper.auth.tokens import hash_token
+from pepper.db.outage import unavailable
 from pepper.devices.service import DeviceInfo, device_for_token
-from pepper.errors import Unauthorized
+from pepper.errors import Unauthorized, Unavailable
 from pepper.runtime import runtime
+from pepper.standby.http import database_usable
 
 
 def bearer_of(authorization: str) -> str:
@@ -40,13 +44,38 @@ def authenticate_device() -> None:
     """``before_request`` of device routes: 401 comes before any validation of the body.
 
     Looked up on every request, never cached across requests: a revoked token must fail
-    on the next request on every server.
+    on the next request on every server. Only while PostgreSQL cannot answer is the
+    device taken from Redis, where each successful check left it (pepper/standby): a
+    token that was never seen, or was erased, is then a 503, never a guess.
     """
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
     token = bearer_token()
-    with runtime().uow() as uow:
-        request.pepper_device = device_for_token(uow, token)  # type: ignore[attr-defined]
+    rt = runtime()
+    standby = rt.standby
+    if standby is not None and not database_usable():
+        request.pepper_device = _recalled(token, Unavailable("no database slot free; retry"))  # type: ignore[attr-defined]
+        return
+    try:
+        with rt.uow() as uow:
+            device = device_for_token(uow, token)
+    except SQLAlchemyError as error:
+        if standby is None or not unavailable(error):
+            raise
+        device = _recalled(token, error)
+    else:
+        if standby is not None:
+            standby.devices.remember(hash_token(token), device)
+    request.pepper_device = device  # type: ignore[attr-defined]
+
+
+def _recalled(token: str, outage: Exception) -> DeviceInfo:
+    standby = runtime().standby
+    device = standby.devices.recall(hash_token(token)) if standby is not None else None
+    if device is None:
+        raise outage
+    request.pepper_degraded = True  # type: ignore[attr-defined]
+    return device
 
 
 def current_device() -> DeviceInfo:

@@ -56,7 +56,10 @@ def classify(error: BaseException) -> Problem | None:
     call routes (pepper.http.direct) alike.
     """
     if isinstance(error, PepperError):
-        return Problem(error.status, error.code, error.title, error.detail, extra=error.extra)
+        return Problem(
+            error.status, error.code, error.title, error.detail, retry=error.status == 503,
+            extra=error.extra,
+        )  # fmt: skip
     if isinstance(error, InvalidNumber):
         return Problem(
             422, "invalid_number", "Not a phone number", str(error), extra={"reason": error.reason}

@@ -13,3 +13,15 @@ class PageArgs(Schema):
 class ReasonOut(Schema):
     code = fields.String(required=True)
     detail = fields.String(required=True)
+
+
+QUEUED_DOC = (
+    "The database is unavailable: the write is queued and will be applied once when it is"
+    " back (production deployments, with Redis)"
+)
+
+
+class QueuedOut(Schema):
+    status = fields.String(required=True, metadata={"description": "always 'queued'"})
+    ticket = fields.String(required=True, metadata={"description": "names the queued write"})
+    detail = fields.String(required=True)

@@ -8,9 +8,13 @@ from flask import Response, jsonify
 from flask_smorest import Blueprint
 
 from pepper.http.auth import DEVICE_AUTH, authenticate_device, current_device
+from pepper.http.schemas import QUEUED_DOC, QueuedOut
 from pepper.lists import service
+from pepper.lists.patterns import parse_pattern
 from pepper.lists.schemas import EntryIn, EntryOut, EntryPage, PageArgs
 from pepper.runtime import runtime
+from pepper.standby import writes
+from pepper.standby.http import answer_or_queue
 
 blp = Blueprint("lists", __name__, url_prefix="/v1/lists", description="Personal lists")
 blp.before_request(authenticate_device)
@@ -34,23 +38,33 @@ def list_entries(args: dict[str, Any], kind: str) -> dict[str, Any]:
 @blp.arguments(EntryIn)
 @blp.response(201, EntryOut)
 @blp.alt_response(200, schema=EntryOut, description="the entry already existed")
+@blp.alt_response(202, schema=QueuedOut, description=QUEUED_DOC)
 @blp.doc(security=DEVICE_AUTH)
 def add_entry(body: dict[str, Any], kind: str) -> Response:
     device = current_device()
     rt = runtime()
-    with rt.uow() as uow:
-        entry, created = service.add(
-            uow,
-            device_id=device.id,
-            kind=kind,
-            raw_pattern=body["pattern"],
-            label=body["label"],
-            region=device.default_region,
-            max_entries=rt.settings.list_max_entries,
-        )
-    response = jsonify(EntryOut().dump(entry))
-    response.status_code = 201 if created else 200
-    return response
+    parse_pattern(body["pattern"], device.default_region)  # 422 now, not on replay
+
+    def add() -> Response:
+        with rt.uow() as uow:
+            entry, created = service.add(
+                uow,
+                device_id=device.id,
+                kind=kind,
+                raw_pattern=body["pattern"],
+                label=body["label"],
+                region=device.default_region,
+                max_entries=rt.settings.list_max_entries,
+            )
+        response = jsonify(EntryOut().dump(entry))
+        response.status_code = 201 if created else 200
+        return response
+
+    return answer_or_queue(
+        "lists",
+        add,
+        lambda: writes.list_add(device, kind=kind, pattern=body["pattern"], label=body["label"]),
+    )
 
 
 @blp.get(f"/{KIND}/<int:entry_id>")
@@ -64,8 +78,16 @@ def get_entry(kind: str, entry_id: int) -> service.EntryInfo:
 
 @blp.delete(f"/{KIND}/<int:entry_id>")
 @blp.response(204)
+@blp.alt_response(202, schema=QueuedOut, description=QUEUED_DOC)
 @blp.doc(security=DEVICE_AUTH)
-def delete_entry(kind: str, entry_id: int) -> None:
+def delete_entry(kind: str, entry_id: int) -> Response:
     device = current_device()
-    with runtime().uow() as uow:
-        service.remove(uow, device_id=device.id, kind=kind, entry_id=entry_id)
+
+    def remove() -> Response:
+        with runtime().uow() as uow:
+            service.remove(uow, device_id=device.id, kind=kind, entry_id=entry_id)
+        return Response(status=204)
+
+    return answer_or_queue(
+        "lists", remove, lambda: writes.list_remove(device, kind=kind, entry_id=entry_id)
+    )

@@ -34,6 +34,11 @@ class StoredResponse:
     body: dict[str, Any]
 
 
+def check_key(key: str) -> None:
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise Unprocessable(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
+
+
 def request_hash(method: str, path: str, body: Any) -> str:
     canonical = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -48,8 +53,7 @@ def claim(
     retention_days: int,
 ) -> StoredResponse | None:
     """Claim the key for this request, or return the response to replay."""
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise Unprocessable(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
+    check_key(key)
     now = utcnow()
     with uow_factory() as uow:
         session = uow.session

@@ -46,6 +46,12 @@ def _deltas(number: NormalizedNumber, verdict: str, weight: float, sign: int) ->
     return [Delta(k, ham_w=sign * weight, ham_n=sign) for k in evidence_keys(number)]
 
 
+def check_reportable(number: NormalizedNumber) -> None:
+    """Unprocessable unless the number can be reported (checked before any queueing)."""
+    if number.e164 is None or number.never_block or number.impossible:
+        raise Unprocessable("only full, possible, non-emergency numbers can be reported")
+
+
 def submit(
     uow: UnitOfWork,
     *,
@@ -65,8 +71,8 @@ def submit(
     are touched: range rows are hot — every report in an exchange updates them — so
     their row locks are taken last and held only until the caller's commit.
     """
-    if number.e164 is None or number.never_block or number.impossible:
-        raise Unprocessable("only full, possible, non-emergency numbers can be reported")
+    check_reportable(number)
+    assert number.e164 is not None
     session = uow.session
     now = utcnow()
     now_epoch = now.timestamp()

@@ -7,15 +7,20 @@ from typing import Any
 
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
+from sqlalchemy.exc import SQLAlchemyError
 
+from pepper.db.outage import unavailable
 from pepper.http.auth import authenticate_device, current_device
-from pepper.numbers import normalize
+from pepper.metrics import DEGRADED_ANSWERS
+from pepper.numbers import NormalizedNumber, normalize
 from pepper.reputation import bucket
 from pepper.runtime import runtime
+from pepper.screening.cache import NumberView
 from pepper.screening.lookup import read_number
 from pepper.screening.policy import label_for
 from pepper.screening.types import Action, CallFacts, Sensitivity
 from pepper.screening.views import screener
+from pepper.standby.http import database_usable
 
 blp = Blueprint("numbers", __name__, url_prefix="/v1/numbers", description="Caller lookup")
 blp.before_request(authenticate_device)
@@ -38,6 +43,13 @@ class LookupOut(Schema):
     label = fields.String(allow_none=True, required=True)
     category = fields.String(allow_none=True, required=True)
     counts = fields.Nested(CountsOut, required=True, metadata={"description": "bucketed"})
+    degraded = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "answered without the database, from what this server knew"
+            " (reputation may be missing or a few seconds old)"
+        },
+    )
 
 
 @blp.get("/<path:number>")
@@ -58,12 +70,18 @@ def lookup(number: str) -> dict[str, Any]:
         "label": None,
         "category": None,
         "counts": {"complaints": "0", "spam_reports": "0", "not_spam_reports": "0"},
+        "degraded": False,
     }
     if parsed.e164 is None or parsed.never_block:
         return body
-    # The same read of the caller as the call decision's (labels, counters, call pattern).
-    with runtime().engine.connect() as connection:
-        found = read_number(connection, parsed)
+    found = _read(parsed)
+    if found is None:
+        # Without the database: what this process's decisions last read of the caller.
+        body["degraded"] = True
+        DEGRADED_ANSWERS.labels(route="lookup").inc()
+        found = screener().cache.number(parsed.e164)
+        if found is None:
+            return body
     evidence = found.evidence
     s = screener()
     score = s.scorer.score(CallFacts(number=parsed), evidence, time.time(), found.pattern)
@@ -87,3 +105,17 @@ def lookup(number: str) -> dict[str, Any]:
         },
     )
     return body
+
+
+def _read(number: NormalizedNumber) -> NumberView | None:
+    """The same read of the caller as the call decision's (labels, counters, call
+    pattern); None when the database cannot answer now."""
+    if not database_usable():
+        return None
+    try:
+        with runtime().engine.connect() as connection:
+            return read_number(connection, number)
+    except SQLAlchemyError as error:
+        if not unavailable(error):
+            raise
+        return None

@@ -126,6 +126,8 @@ class Screener:
         """
         started = time.monotonic()
         self.feed.ensure_running()
+        if self.runtime.standby is not None:
+            self.runtime.standby.ensure_replaying()
         try:
             # Everything in this process's memory: no I/O, nothing to wait for, and no
             # breaker to ask (a sick database does not concern this call).

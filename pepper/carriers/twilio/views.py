@@ -30,6 +30,9 @@ from pepper.metrics import CARRIER_CALLS, FAIL_OPEN, WEBHOOK_SIGNATURE_FAILURES
 from pepper.numbers import InvalidNumber, normalize
 from pepper.runtime import runtime
 from pepper.settings import Settings
+from pepper.standby import writes
+from pepper.standby.http import answer_or_queue
+from pepper.standby.outbox import Entry
 
 log = logging.getLogger(__name__)
 PREFIX = "/twilio"
@@ -130,15 +133,30 @@ def challenge() -> Response:
 
 @blp.post("/status")
 def status() -> Response:
+    """A call's final status, stored once per CallSid; queued while the database is away
+    (with Redis), so Twilio gets its 200 and the end is counted when it is back."""
     form = request.form
+    rt = runtime()
     duration = form.get("CallDuration", "")
-    with runtime().engine.begin() as connection:
-        finish_call(
-            connection,
-            call_sid=form.get("CallSid", "")[:64],
-            caller=caller_id(form, runtime().settings),
-            status=form.get("CallStatus", "").strip().lower(),
-            duration_s=int(duration) if duration.isdigit() else None,
-            short_call_s=runtime().settings.short_call_s,
+    call_sid = form.get("CallSid", "")[:64]
+    caller = caller_id(form, rt.settings)
+    call_status = form.get("CallStatus", "").strip().lower()
+    duration_s = int(duration) if duration.isdigit() else None
+
+    def store() -> Response:
+        with rt.engine.begin() as connection:
+            finish_call(
+                connection, call_sid=call_sid, caller=caller, status=call_status,
+                duration_s=duration_s, short_call_s=rt.settings.short_call_s,
+            )  # fmt: skip
+        return Response(twiml.empty(), mimetype=XML)
+
+    def queued() -> Entry:
+        return writes.call_end(
+            call_sid=call_sid, caller=caller, status=call_status, duration_s=duration_s
         )
-    return Response(twiml.empty(), mimetype=XML)
+
+    answer = answer_or_queue("twilio_status", store, queued)
+    if answer.status_code == 202:  # Twilio wants a 2xx and TwiML, not a ticket
+        return Response(twiml.empty(), mimetype=XML)
+    return answer

@@ -1,0 +1,16 @@
+"""Serving phones and carriers while PostgreSQL is unavailable (production only).
+
+A stopped, hung or unreachable PostgreSQL must not turn into 5xx answers on the routes
+phones and Twilio use. With Redis configured:
+
+- ``devices``: who holds a token is remembered in Redis after each successful check, and
+  recalled only when the database cannot answer (erasure forgets it);
+- ``outbox``: writes (reports and their withdrawal, personal-list edits, device
+  settings, carrier status callbacks) are queued in a Redis stream and answered
+  ``202 Accepted`` (a status callback: 200, as Twilio expects);
+- ``replay``: every app process applies the queued writes once the database is back,
+  through the same services and idempotency as the live routes, so a write queued
+  twice, or queued and retried live, is stored once.
+
+The embedded default (SQLite, no Redis) has none of this: its database is a local file.
+"""

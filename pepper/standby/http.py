@@ -1,0 +1,73 @@
+"""What a Flask route does when PostgreSQL cannot answer: queue the write, or say so.
+
+``answer_or_queue`` runs the route's normal work; when the database is unavailable (or
+this process has no database slot free, pepper/db/bulkhead.py) and Redis is there, it
+queues the write instead and answers ``202 Accepted`` with a ticket. Without Redis, or
+for any other error, the error goes on to the one error mapping (pepper/http/problems.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Response, g, jsonify
+from sqlalchemy.exc import SQLAlchemyError
+
+from pepper.db.outage import unavailable
+from pepper.errors import Unavailable
+from pepper.metrics import DEGRADED_ANSWERS
+from pepper.runtime import runtime
+from pepper.standby.outbox import Entry, OutboxFull
+
+# Set by the bulkhead on a request it let through without a database slot.
+NO_DATABASE = "pepper_no_database"
+QUEUED_DETAIL = (
+    "The database is unavailable: this write is queued and will be applied once when it is"
+    " back. Sending it again with the same Idempotency-Key is safe."
+)
+
+
+def database_usable() -> bool:
+    """False when this request must not wait on the database (no slot was free)."""
+    return not g.get(NO_DATABASE, False)
+
+
+def is_outage(error: BaseException) -> bool:
+    return isinstance(error, SQLAlchemyError) and unavailable(error)
+
+
+def answer_or_queue(
+    route: str,
+    work: Callable[[], Response],
+    entry: Callable[[], Entry],
+    *,
+    client_id: int | None = None,
+    key: str | None = None,
+    digest: str | None = None,
+) -> Response:
+    """The route's answer, or 202 with the write queued while the database is away."""
+    standby = runtime().standby
+    if standby is None or database_usable():
+        try:
+            return work()
+        except SQLAlchemyError as error:
+            if standby is None or not unavailable(error):
+                raise
+            outage: Exception = error
+    else:
+        outage = Unavailable("every database slot of this process is waiting; retry")
+    try:
+        if key is not None and client_id is not None and digest is not None:
+            ticket, replayed = standby.queue_once(
+                entry(), client_id=client_id, key=key, digest=digest
+            )
+        else:
+            ticket, replayed = standby.queue(entry()), False
+    except OutboxFull:
+        raise outage from None  # as without a queue: 503, the client retries
+    DEGRADED_ANSWERS.labels(route=route).inc()
+    response = jsonify({"status": "queued", "ticket": ticket, "detail": QUEUED_DETAIL})
+    response.status_code = 202
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response

@@ -1,0 +1,166 @@
+"""One process's standby: devices remembered in Redis, writes queued, and their replay."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import socket
+import threading
+import uuid
+from typing import TYPE_CHECKING
+
+import redis
+
+from pepper.db.outage import unavailable
+from pepper.errors import Unprocessable
+from pepper.metrics import QUEUED_WRITES
+from pepper.standby import outbox
+from pepper.standby.devices import DeviceStandby
+from pepper.standby.outbox import Entry
+
+if TYPE_CHECKING:
+    from pepper.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+REPLAY_BATCH = 100
+# An entry another process took and did not finish in this long (it died) is taken over.
+RECLAIM_AFTER_MS = 30_000
+
+
+class Standby:
+    def __init__(
+        self,
+        client: redis.Redis,
+        prefix: str,
+        *,
+        device_ttl_s: int,
+        key_ttl_s: int,
+        limit: int,
+        replay_every_s: float,
+    ) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.devices = DeviceStandby(client, prefix, device_ttl_s)
+        self.key_ttl_s = key_ttl_s
+        self.limit = limit
+        self.replay_every_s = replay_every_s
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._runtime: Runtime | None = None
+
+    # --- queueing ------------------------------------------------------------------
+
+    def queue(self, entry: Entry) -> str:
+        """Queue a write; returns its ticket. Raises OutboxFull or a Redis error."""
+        ticket = uuid.uuid4().hex
+        outbox.put(self.client, self.prefix, entry.with_ticket(ticket), limit=self.limit)
+        QUEUED_WRITES.labels(kind=entry.kind, outcome="queued").inc()
+        self.ensure_replaying()
+        return ticket
+
+    def queue_once(
+        self, entry: Entry, *, client_id: int, key: str, digest: str
+    ) -> tuple[str, bool]:
+        """Queue a write under its Idempotency-Key: (ticket, replayed).
+
+        A retry with the same key and body while the database is away gets the same
+        ticket and queues nothing; the same key with another body is 422, as live.
+        """
+        name = self._key_name(client_id, key)
+        ticket = uuid.uuid4().hex
+        claimed = self.client.set(
+            name, json.dumps({"digest": digest, "ticket": ticket}), nx=True, ex=self.key_ttl_s
+        )
+        if not claimed:
+            raw = self.client.get(name)
+            stored = json.loads(raw) if raw else {}
+            if stored.get("digest") != digest:
+                raise Unprocessable("this Idempotency-Key was used with a different request")
+            return str(stored.get("ticket", "")), True
+        try:
+            outbox.put(self.client, self.prefix, entry.with_ticket(ticket), limit=self.limit)
+        except Exception:
+            self.client.delete(name)  # nothing was queued: a retry must be able to queue
+            raise
+        QUEUED_WRITES.labels(kind=entry.kind, outcome="queued").inc()
+        self.ensure_replaying()
+        return ticket, False
+
+    def _key_name(self, client_id: int, key: str) -> str:
+        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+        return f"{self.prefix}outbox:key:{client_id}:{digest}"
+
+    # --- replay --------------------------------------------------------------------
+
+    def bind(self, rt: Runtime) -> None:
+        """The runtime replays apply through (set once; the thread starts on first use)."""
+        self._runtime = rt
+
+    def ensure_replaying(self) -> None:
+        """Run this process's replay thread (again after a fork)."""
+        if self._pid == os.getpid() and self._thread is not None and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._pid == os.getpid() and self._thread is not None and self._thread.is_alive():
+                return
+            if self._runtime is None:
+                return
+            self._pid = os.getpid()
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="pepper-replay", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def replay(self, rt: Runtime) -> int:
+        """Apply what is queued until the queue is empty or the database fails; returns
+        how many entries were applied or dropped."""
+        from pepper.standby.writes import Moot, NotYet, apply
+
+        if not outbox.depth(self.client, self.prefix):
+            return 0
+        outbox.ensure_group(self.client, self.prefix)
+        consumer = f"{socket.gethostname()}:{os.getpid()}"
+        handled = 0
+        while True:
+            taken = outbox.take(
+                self.client, self.prefix, consumer, count=REPLAY_BATCH, block_ms=0,
+                reclaim_after_ms=RECLAIM_AFTER_MS,
+            )  # fmt: skip
+            if not taken:
+                return handled
+            for stream_id, raw in taken:
+                entry = Entry.decode(raw)
+                try:
+                    apply(rt, entry)
+                except Moot as why:
+                    log.warning("queued %s dropped: %s", entry.kind, why)
+                    QUEUED_WRITES.labels(kind=entry.kind, outcome="moot").inc()
+                except NotYet:
+                    return handled  # left pending: taken again next round
+                except Exception as error:
+                    if unavailable(error):
+                        return handled
+                    log.exception("queued %s could not be applied; set aside", entry.kind)
+                    QUEUED_WRITES.labels(kind=entry.kind, outcome="buried").inc()
+                    outbox.bury(self.client, self.prefix, stream_id, raw, type(error).__name__)
+                    handled += 1
+                    continue
+                else:
+                    QUEUED_WRITES.labels(kind=entry.kind, outcome="applied").inc()
+                outbox.done(self.client, self.prefix, stream_id)
+                handled += 1
+
+    def _run(self) -> None:
+        assert self._runtime is not None
+        while not self._stop.wait(self.replay_every_s):
+            try:
+                self.replay(self._runtime)
+            except Exception as error:  # Redis or the database away: next round
+                log.warning("replay of queued writes failed: %s", type(error).__name__)
