@@ -424,6 +424,7 @@ def run(plan: Plan, started: float) -> dict[str, Any]:
     result = verdict.build(
         verdict.load_records([records]), scenario.windows, scenario.probes,
         scenario.model_steps, info["database_url"], meta, schedule,
+        redis_url=info.get("redis_url"), redis_prefix=info.get("redis_prefix", "pepper:"),
     )  # fmt: skip
     result["wall_s"] = round(time.time() - started, 1)
     (cl.STATE / "verdict.json").write_text(json.dumps(result, indent=2) + "\n")

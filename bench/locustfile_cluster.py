@@ -8,8 +8,9 @@ same instant). Traffic is synthetic; nothing here is real user data.
 
 Every response is recorded — time, route, status, latency, the instance that served
 it (haproxy's ``X-Pepper-Instance``), and what a check needs: decision degraded and
-model version, each acknowledged report (device, key, id), each acknowledged status
-callback (CallSid). ``bench/cluster_scenario.py`` runs this file and checks the records
+model version, each acknowledged report (device, key, id — or the ticket of a report
+queued while PostgreSQL was away), each acknowledged status callback (CallSid).
+``bench/cluster_scenario.py`` runs this file and checks the records
 against the database (``cluster/verdict.py``).
 
 Environment: PEPPER_CLUSTER_INFO (var/cluster/info.json), PEPPER_CLUSTER_RECORDS (a
@@ -180,9 +181,12 @@ class Phone(Client):
     def _submit(self, body: dict[str, Any], key: str, number: str) -> int | None:
         for attempt in range(MAX_TRIES):
             answer = self._post_report(body, key, "report")
-            if answer.status in (200, 201):
+            if answer.status in (200, 201, 202):
+                # 202: the database was away and the report is queued under its key; the
+                # verdict checks it was stored once, by the key, when the database came back.
                 data = answer.json() or {}
-                ack = {"device": self.device_id, "key": key, "id": data.get("id"), "number": number}
+                ack = {"device": self.device_id, "key": key, "id": data.get("id"), "number": number,
+                       "ticket": data.get("ticket")}  # fmt: skip
                 record("report_ack", time.time(), answer, **ack)
                 return int(data["id"]) if "id" in data else None
             if answer.status not in RETRYABLE:
@@ -196,9 +200,10 @@ class Phone(Client):
         started = time.time()
         headers = {**self.auth(), "Idempotency-Key": key}
         answer = self.send("POST", "/v1/reports", name, json=body, headers=headers)
-        data = answer.json() if answer.status in (200, 201) else None
+        data = answer.json() if answer.status in (200, 201, 202) else None
         record(name, started, answer, device=self.device_id, key=key, number=body["number"],
-               id=(data or {}).get("id"), replayed=answer.replayed)  # fmt: skip
+               id=(data or {}).get("id"), ticket=(data or {}).get("ticket"),
+               replayed=answer.replayed)  # fmt: skip
         return answer
 
     @task(3)

@@ -432,6 +432,8 @@ def info() -> dict[str, Any]:
         "admin_token": seeded["admin_token"],
         "twilio_numbers": TWILIO_NUMBERS,
         "database_url": f"postgresql+psycopg://postgres@127.0.0.1:{PG_PORT}/pepper",
+        "redis_url": f"redis://127.0.0.1:{REDIS_PORT}/0",
+        "redis_prefix": "pepper:",
     }
 
 
