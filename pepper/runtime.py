@@ -57,6 +57,7 @@ class Runtime:
             settings = self.settings
             self.standby = Standby(
                 self.redis, settings.redis_prefix, device_ttl_s=settings.standby_device_ttl_s,
+                list_max_entries=settings.list_max_entries,
                 key_ttl_s=settings.idempotency_retention_days * 86400,
                 limit=settings.outbox_limit, replay_every_s=settings.outbox_replay_s,
             )  # fmt: skip

@@ -13,6 +13,14 @@ between the two personal lists: those numbers are absent (allowed) or blocked
 Artifacts are immutable, so a per-process cache keyed by (version, country, since)
 can never serve a stale one; the common request (no personal lists, whole binary, gzip)
 is answered with the stored bytes untouched.
+
+Without the database (``answer_cached``, production with Redis), a process answers from
+that cache for the newest version it has seen, shaped by the Redis copy of the device's
+lists (pepper/standby/lists.py), whose fingerprint the token carries as always: a delta
+it can serve stays correct, and a later live answer sees a different fingerprint and
+sends the full list. Without a copy it knows only that a client holding the newest
+version has nothing to fetch. Anything else (a version it has not cached, a client ahead
+of it) is left to the 503: a wrong delta would corrupt the client's list for good.
 """
 
 from __future__ import annotations
@@ -21,16 +29,15 @@ import gzip
 import hashlib
 import json
 import random
-import threading
 import time
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from pepper.blocklist import storage, wire
+from pepper.blocklist.cache import ArtifactCache
 from pepper.blocklist.entries import (
     BLOCK,
     EMPTY,
@@ -44,25 +51,19 @@ from pepper.blocklist.entries import (
 from pepper.blocklist.numbers import country_codes, listable
 from pepper.blocklist.publish import decode
 from pepper.blocklist.storage import PersonalEntry
+from pepper.blocklist.tokens import (
+    CursorExpired,
+    fingerprint,
+    make_cursor,
+    parse_cursor,
+    parse_token,
+)
 from pepper.db import UnitOfWork
-from pepper.errors import NotFound, PepperError
+from pepper.errors import NotFound
 
 DYNAMIC_GZIP_LEVEL = 1  # per-request encodings: speed over the last few percent
-CACHE_BYTES = 256 * 1024 * 1024
 BINARY = "application/vnd.pepper.blocklist"
 JSON = "application/json"
-
-
-class CursorExpired(PepperError):
-    status = 410
-    code = "cursor_expired"
-    title = "The list this cursor pages through changed or is no longer kept"
-
-
-class BadToken(PepperError):
-    status = 422
-    code = "invalid_sync_token"
-    title = "Not a sync token or cursor this server issued"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,61 +93,17 @@ class _Stored:
     blob: bytes  # gzip of the binary encoding, as stored
 
 
-class ArtifactCache:
-    """Decoded artifacts of this process, least recently used dropped beyond a byte budget."""
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What an answer sends: list ``to`` (a delta from ``since``; 0: in full), shaped by
+    ``entries`` (named by ``fp``), from ``offset`` on."""
 
-    def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[tuple[Any, ...], tuple[Any, int]] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...]) -> Any | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                return None
-            self._items.move_to_end(key)
-            return item[0]
-
-    def put(self, key: tuple[Any, ...], value: Any, size: int) -> None:
-        with self._lock:
-            if key in self._items:
-                return
-            self._items[key] = (value, size)
-            self._bytes += size
-            while self._bytes > self.max_bytes and len(self._items) > 1:
-                _, (_, dropped) = self._items.popitem(last=False)
-                self._bytes -= dropped
-
-
-def fingerprint(entries: Sequence[PersonalEntry]) -> str:
-    """A short, stable name for the personal entries that shape a device's list."""
-    if not entries:
-        return ""
-    text = "\n".join(f"{e.kind}:{e.digits}{'*' if e.is_prefix else ''}" for e in entries)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def _parse_token(token: str) -> tuple[int, str]:
-    version, _, fp = token.partition(".")
-    if not version.isdigit() or len(version) > 12 or not (fp == "" or fp.isalnum()):
-        raise BadToken("since must be a sync_token from an earlier answer")
-    return int(version), fp
-
-
-def _make_cursor(to: int, since: int, fp: str, offset: int) -> str:
-    return f"{to}-{since}-{fp or '0'}-{offset}"
-
-
-def _parse_cursor(cursor: str) -> tuple[int, int, str, int]:
-    parts = cursor.split("-")
-    if len(parts) != 4 or not all(p.isalnum() for p in parts):
-        raise BadToken("cursor must be a next_cursor from an earlier answer")
-    to, since, fp, offset = parts
-    if not (to.isdigit() and since.isdigit() and offset.isdigit()) or len(offset) > 12:
-        raise BadToken("cursor must be a next_cursor from an earlier answer")
-    return int(to), int(since), "" if fp == "0" else fp, int(offset)
+    to: int
+    since: int
+    fp: str
+    offset: int
+    entries: Sequence[PersonalEntry]
+    model_version: str
 
 
 def answer(
@@ -157,11 +114,8 @@ def answer(
     latest = storage.latest_version(session)
     if latest is None:
         raise NotFound("no block list has been published yet")
-    entries = [
-        e
-        for e in storage.personal_entries(session, ask.device_id)
-        if e.kind == "allow" or (ask.personal and not e.is_prefix)
-    ]
+    cache.saw(ask.country_code, latest)
+    entries = _shaping(storage.personal_entries(session, ask.device_id), ask)
     fp = fingerprint(entries)
     to, offset = latest, 0
     retained = set(storage.versions(session))
@@ -175,27 +129,114 @@ def answer(
     ):
         since = 0  # no delta was built from there (a country new to the list, say)
     if ask.cursor is not None:
-        to, since, cursor_fp, offset = _parse_cursor(ask.cursor)
+        to, since, cursor_fp, offset = parse_cursor(ask.cursor)
         if cursor_fp != fp or to not in retained or (since and since not in retained):
             raise CursorExpired("start again without a cursor")
+    plan = _Plan(to, since, fp, offset, entries, _model_version(session, cache, to))
+    load = lambda: _load(session, cache, to, ask.country_code, since)  # noqa: E731
+    return _render(cache, ask, plan, load, refresh_s=refresh_s, jitter=jitter)
+
+
+def answer_cached(
+    cache: ArtifactCache,
+    ask: Ask,
+    personal: Sequence[PersonalEntry] | None,
+    *,
+    refresh_s: int,
+    jitter: float,
+) -> Answer | None:
+    """The answer from what this process holds, while the database cannot answer; None
+    when that is not enough for a correct one. ``personal``: the device's entries from
+    the Redis copy of its lists, None without one (see the module docstring)."""
+    plan = _cached_plan(cache, ask, personal)
+    if plan is None:
+        return None
+    stored = _cached(cache, plan.to, ask.country_code, plan.since)
+    if stored is None:
+        return None
+    return _render(cache, ask, plan, lambda: stored, refresh_s=refresh_s, jitter=jitter)
+
+
+def _cached_plan(
+    cache: ArtifactCache, ask: Ask, personal: Sequence[PersonalEntry] | None
+) -> _Plan | None:
+    to = cache.newest(ask.country_code)
+    if to is None:
+        return None
+    offset = 0
+    if personal is None:
+        # Only "nothing changed since your token" is certain; the token is kept as is.
+        if ask.since is None or ask.cursor is not None:
+            return None
+        since, fp = parse_token(ask.since)
+        entries: Sequence[PersonalEntry] = ()
+        if since != to:
+            return None
+    else:
+        entries = _shaping(personal, ask)
+        fp = fingerprint(entries)
+        found = _since_cached(cache, ask, fp, to)
+        if found is None:
+            return None
+        since = found
+        if ask.cursor is not None:
+            to, since, cursor_fp, offset = parse_cursor(ask.cursor)
+            if cursor_fp != fp:
+                raise CursorExpired("start again without a cursor")
+    model_version = cache.get(("model", to))
+    if not isinstance(model_version, str):
+        return None
+    return _Plan(to, since, fp, offset, entries, model_version)
+
+
+def _since_cached(cache: ArtifactCache, ask: Ask, fp: str, to: int) -> int | None:
+    """As ``_since``, from what this process cached; None when the client holds a
+    version newer than this process has seen (a full older list would be a step back)."""
+    if ask.since is None:
+        return 0
+    version, their_fp = parse_token(ask.since)
+    if version > to:
+        return None
+    if their_fp != fp:
+        return 0
+    if version == to or _cached(cache, to, ask.country_code, version) is not None:
+        return version
+    return 0  # that delta is not at hand: the full list, as for a delta not kept
+
+
+def _shaping(entries: Sequence[PersonalEntry], ask: Ask) -> list[PersonalEntry]:
+    """The personal entries that shape this answer (see the module docstring)."""
+    return [e for e in entries if e.kind == "allow" or (ask.personal and not e.is_prefix)]
+
+
+def _render(
+    cache: ArtifactCache,
+    ask: Ask,
+    plan: _Plan,
+    load: Callable[[], _Stored],
+    *,
+    refresh_s: int,
+    jitter: float,
+) -> Answer:
+    to, since, fp = plan.to, plan.since, plan.fp
     token = f"{to}.{fp}" if fp else str(to)
-    etag = _etag(token, since, ask, offset)
+    etag = _etag(token, since, ask, plan.offset)
     headers = _freshness(etag, token, refresh_s, jitter)
-    model_version = _model_version(session, cache, to)
-    headers["Pepper-Model-Version"] = model_version
+    headers["Pepper-Model-Version"] = plan.model_version
     if ask.if_none_match is not None and etag in _etags(ask.if_none_match):
         return Answer(304, headers=headers)
-    stored = _load(session, cache, to, ask.country_code, since)
+    stored = load()
+    entries = plan.entries
     payload = stored.payload if not entries else _personal(stored.payload, entries, ask)
     more_at: int | None = None
     if ask.chunk is not None:
-        payload, more_at = chunk(payload, offset, ask.chunk)
-    cursor = None if more_at is None else _make_cursor(to, since, fp, more_at)
+        payload, more_at = chunk(payload, plan.offset, ask.chunk)
+    cursor = None if more_at is None else make_cursor(to, since, fp, more_at)
     if cursor is not None:
         headers["Pepper-Next-Cursor"] = cursor
     meta = {
         "version": to, "since": since, "sync_token": token, "next_cursor": cursor,
-        "model_version": model_version,
+        "model_version": plan.model_version,
     }  # fmt: skip
     if ask.fmt == "binary":
         if payload is stored.payload and ask.gzip:
@@ -216,7 +257,7 @@ def _since(raw: str | None, fp: str, to: int, retained: set[int]) -> int:
     """The version to send a delta from, or 0 for the full list."""
     if raw is None:
         return 0
-    version, their_fp = _parse_token(raw)
+    version, their_fp = parse_token(raw)
     if their_fp != fp or version > to or (version != to and version not in retained):
         return 0  # personal lists changed, or too old, or not ours: start over
     return version
@@ -256,22 +297,32 @@ def _model_version(session: Any, cache: ArtifactCache, version: int) -> str:
 
 
 def _load(session: Any, cache: ArtifactCache, to: int, country: int, since: int) -> _Stored:
+    found = _cached(cache, to, country, since)
+    if found is not None:
+        return found
+    blob = storage.artifact(session, version=to, country_code=country, since=since)
+    stored = _Stored(decode(blob).payload, blob) if blob is not None else _empty(to, since)
+    return _keep(cache, ("stored", to, country, since), stored)
+
+
+def _cached(cache: ArtifactCache, to: int, country: int, since: int) -> _Stored | None:
+    """The artifact if this process holds it (nothing changed: always)."""
     key = ("stored", to, country, since)
     found = cache.get(key)
     if isinstance(found, _Stored):
         return found
-    blob = None
-    if since != to:
-        blob = storage.artifact(session, version=to, country_code=country, since=since)
-    if blob is not None:
-        stored = _Stored(decode(blob).payload, blob)
-    else:
-        # Nothing changed (since == to), or a country nobody listed a number of.
-        empty = Payload(since == 0, EMPTY.numbers, EMPTY)
-        raw = wire.to_binary(empty, version=to, since=since, more=False)
-        stored = _Stored(empty, _maybe_gzip(raw, True)[0])
-    size = len(stored.blob) + 9 * stored.payload.size
-    cache.put(key, stored, size)
+    return _keep(cache, key, _empty(to, since)) if since == to else None
+
+
+def _empty(to: int, since: int) -> _Stored:
+    # Nothing changed (since == to), or a country nobody listed a number of.
+    empty = Payload(since == 0, EMPTY.numbers, EMPTY)
+    raw = wire.to_binary(empty, version=to, since=since, more=False)
+    return _Stored(empty, _maybe_gzip(raw, True)[0])
+
+
+def _keep(cache: ArtifactCache, key: tuple[Any, ...], stored: _Stored) -> _Stored:
+    cache.put(key, stored, len(stored.blob) + 9 * stored.payload.size)
     return stored
 
 

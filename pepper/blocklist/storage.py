@@ -103,6 +103,11 @@ def personal_entries(session: Session, device_id: int) -> list[PersonalEntry]:
         text("SELECT kind, prefix, is_prefix FROM list_entries WHERE device_id = :d"),
         {"d": device_id},
     ).all()
+    return personal(rows)
+
+
+def personal(rows: Iterable[tuple[str, str, bool]]) -> list[PersonalEntry]:
+    """(kind, prefix, is_prefix) of list entries as block lists use them, in order."""
     return sorted(
         PersonalEntry(kind, prefix.lstrip("+"), bool(is_prefix))
         for kind, prefix, is_prefix in rows

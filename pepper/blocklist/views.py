@@ -9,13 +9,21 @@ from flask import Flask, Response, current_app, request
 from flask_smorest import Blueprint
 
 from pepper.admin.views import ADMIN_AUTH, JobOut, _admin_only
+from pepper.blocklist import storage
+from pepper.blocklist.cache import ArtifactCache
 from pepper.blocklist.jobs import enqueue_publish
 from pepper.blocklist.schemas import BlocklistArgs, BlocklistOut
-from pepper.blocklist.serve import ArtifactCache, Ask, answer
+from pepper.blocklist.serve import Answer, Ask, answer, answer_cached
+from pepper.blocklist.storage import PersonalEntry
 from pepper.errors import Unprocessable
 from pepper.http.auth import DEVICE_AUTH, authenticate_device, current_device
 from pepper.http.limits import LIMITER_KEY, token_or_ip
+from pepper.http.schemas import DEGRADED_HEADER, DEGRADED_HEADER_DOC
+from pepper.lists.patterns import stored_pattern
+from pepper.lists.service import KINDS, EntryInfo
 from pepper.runtime import EXTENSION_KEY, runtime
+from pepper.standby.http import read_or_recall
+from pepper.standby.service import Standby
 
 CACHE_KEY = "pepper.blocklist.cache"
 
@@ -29,7 +37,7 @@ admin_blp.before_request(_admin_only)
 
 @blp.get("")
 @blp.arguments(BlocklistArgs, location="query")
-@blp.response(200, BlocklistOut)
+@blp.response(200, BlocklistOut, headers=DEGRADED_HEADER_DOC)
 @blp.alt_response(304, description="If-None-Match matched: nothing changed")
 @blp.alt_response(410, description="the cursor's list changed or is no longer kept")
 @blp.doc(security=DEVICE_AUTH)
@@ -37,7 +45,10 @@ def get_blocklist(args: dict[str, Any]) -> Response:
     """The published block and identification lists: full, or a delta since a sync token.
 
     ``format=binary`` answers ``application/vnd.pepper.blocklist`` (layout in the
-    README); the next check time is in ``Pepper-Next-Check`` (epoch seconds).
+    README); the next check time is in ``Pepper-Next-Check`` (epoch seconds). While the
+    database is unavailable (production, with Redis) a server answers what it can from
+    the newest list it holds, shaped by a copy of the device's lists (edits queued during
+    the outage are not in it), with ``Pepper-Degraded: true``; else 503.
     """
     device = current_device()
     rt = runtime()
@@ -57,13 +68,24 @@ def get_blocklist(args: dict[str, Any]) -> Response:
         if_none_match=request.headers.get("If-None-Match"),
     )
     settings = rt.settings
-    with rt.uow() as uow:
-        result = answer(
-            uow, cache(), ask,
-            refresh_s=settings.blocklist_refresh_s, jitter=settings.blocklist_refresh_jitter,
-        )  # fmt: skip
+    refresh_s, jitter = settings.blocklist_refresh_s, settings.blocklist_refresh_jitter
+
+    def live() -> Answer:
+        with rt.uow() as uow:
+            found = answer(uow, cache(), ask, refresh_s=refresh_s, jitter=jitter)
+            if rt.standby is not None:  # what an outage would shape this list with
+                rt.standby.lists.refresh(uow, device.id, KINDS)
+        return found
+
+    def recall(standby: Standby) -> Answer | None:
+        personal = personal_of(standby.lists.recall_all(device.id))
+        return answer_cached(cache(), ask, personal, refresh_s=refresh_s, jitter=jitter)
+
+    result, degraded = read_or_recall("blocklist", live, recall)
     response = Response(result.body, status=result.status, content_type=result.content_type)
     response.headers.update(result.headers)
+    if degraded:
+        response.headers[DEGRADED_HEADER] = "true"
     return response
 
 
@@ -74,6 +96,15 @@ def publish() -> Any:
     """Start a publish; while one runs anywhere, this returns that job."""
     job, _ = enqueue_publish(runtime())
     return job
+
+
+def personal_of(copies: dict[str, list[EntryInfo]]) -> list[PersonalEntry] | None:
+    """The device's entries as block lists use them, from the copies of both its lists
+    (None without both: the list could not be shaped as the database would)."""
+    if set(copies) != set(KINDS):
+        return None
+    patterns = [(kind, stored_pattern(e.pattern)) for kind in KINDS for e in copies[kind]]
+    return storage.personal((kind, p.prefix, p.is_prefix) for kind, p in patterns)
 
 
 def cache() -> ArtifactCache:

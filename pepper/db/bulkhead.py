@@ -14,9 +14,10 @@ all its threads but two) may be inside a route that uses the database. One more 
 answered at once with 503 ``database_unavailable`` and Retry-After — the same answer
 as a database that refuses connections, which clients already retry — and counted in
 ``pepper_db_shed_total``; with Redis, the routes that can answer without the database
-(queued writes, lookups) go on without a slot instead. Decisions (they bound their own
-database time, and as direct routes never pass through Flask's hooks), the carrier
-webhooks that ring calls, health checks and metrics never take a slot.
+(queued writes, lookups, list and block-list reads) go on without a slot instead.
+Decisions (they bound their own database time, and as direct routes never pass through
+Flask's hooks), the carrier webhooks that ring calls, health checks and metrics never
+take a slot.
 """
 
 from __future__ import annotations
@@ -35,10 +36,12 @@ from pepper.standby.http import NO_DATABASE
 EXEMPT = frozenset({"twilio.voice_fallback", "twilio.challenge"})
 EXEMPT_PREFIXES = ("health.", "metrics.", "static")
 # Endpoints that, with Redis, answer without the database when no slot is free: writes
-# are queued, a lookup answers from what this process knows (pepper/standby).
+# are queued, a lookup answers from what this process knows, a list or the block list
+# from what the standby and this process kept (pepper/standby).
 WITHOUT_DATABASE = frozenset({
     "reports.create_report", "reports.withdraw_report", "lists.add_entry",
-    "lists.delete_entry", "devices.update", "devices.me", "numbers.lookup", "twilio.status",
+    "lists.delete_entry", "lists.list_entries", "devices.update", "devices.me",
+    "numbers.lookup", "blocklist.get_blocklist", "twilio.status",
 })  # fmt: skip
 _SLOT = "pepper_db_slot"
 

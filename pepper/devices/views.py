@@ -69,5 +69,7 @@ def erase() -> None:
         service.erase(uow, device)
     standby = runtime().standby
     if standby is not None:
-        # Forgotten by the standby too: during an outage the erased token is unknown.
+        # Forgotten by the standby too: during an outage the erased token is unknown,
+        # and its lists are not shown from a copy.
         standby.devices.forget(hash_token(bearer_token()))
+        standby.lists.forget(device.id)

@@ -21,6 +21,18 @@ QUEUED_DOC = (
 )
 
 
+DEGRADED_HEADER = "Pepper-Degraded"
+# OpenAPI ``headers`` of an answer that may come from the standby (pepper/standby).
+DEGRADED_HEADER_DOC = {
+    DEGRADED_HEADER: {
+        "description": "present ('true') when the database was unavailable and the answer"
+        " was made from what the server kept for that case (production deployments, with"
+        " Redis); writes still queued are not in it",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+
+
 class QueuedOut(Schema):
     status = fields.String(required=True, metadata={"description": "always 'queued'"})
     ticket = fields.String(required=True, metadata={"description": "names the queued write"})

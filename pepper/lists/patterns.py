@@ -31,6 +31,13 @@ def parse_pattern(raw: str, default_region: str) -> Pattern:
     return Pattern(pattern=number.e164, prefix=number.e164, is_prefix=False)
 
 
+def stored_pattern(pattern: str) -> Pattern:
+    """The Pattern of one ``parse_pattern`` made, from its shown form alone."""
+    if pattern.endswith("*"):
+        return Pattern(pattern=pattern, prefix=pattern[:-1], is_prefix=True)
+    return Pattern(pattern=pattern, prefix=pattern, is_prefix=False)
+
+
 class PersonalList:
     """One device's list entries, matched in memory the way the database matches them:
     an exact entry first, else the longest prefix the number starts with."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,6 +36,26 @@ def page(
     """One page of a device's list; the cursor is the last id, None at the end."""
     query = select(ListEntry).where(ListEntry.device_id == device_id, ListEntry.kind == kind)
     return keyset_page(uow.session, query, ListEntry.id, after=after, limit=limit, render=_info)
+
+
+def whole(uow: UnitOfWork, *, device_id: int, kind: str, at_most: int) -> list[EntryInfo] | None:
+    """A device's whole list in id order; None when it holds more than ``at_most``."""
+    entries = uow.session.scalars(
+        select(ListEntry)
+        .where(ListEntry.device_id == device_id, ListEntry.kind == kind)
+        .order_by(ListEntry.id)
+        .limit(at_most + 1)
+    ).all()
+    return None if len(entries) > at_most else [_info(e) for e in entries]
+
+
+def page_of(
+    entries: Sequence[EntryInfo], *, after: int, limit: int
+) -> tuple[list[EntryInfo], int | None]:
+    """The page ``page`` would answer, cut from a whole list in id order (a copy of it)."""
+    rest = [e for e in entries if e.id > after]
+    items = rest[:limit]
+    return items, (items[-1].id if len(rest) > limit else None)
 
 
 def add(

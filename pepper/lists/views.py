@@ -8,13 +8,15 @@ from flask import Response, jsonify
 from flask_smorest import Blueprint
 
 from pepper.http.auth import DEVICE_AUTH, authenticate_device, current_device
-from pepper.http.schemas import QUEUED_DOC, QueuedOut
+from pepper.http.schemas import DEGRADED_HEADER, DEGRADED_HEADER_DOC, QUEUED_DOC, QueuedOut
 from pepper.lists import service
 from pepper.lists.patterns import parse_pattern
 from pepper.lists.schemas import EntryIn, EntryOut, EntryPage, PageArgs
+from pepper.lists.service import EntryInfo
 from pepper.runtime import runtime
 from pepper.standby import writes
-from pepper.standby.http import answer_or_queue
+from pepper.standby.http import answer_or_queue, read_or_recall
+from pepper.standby.service import Standby
 
 blp = Blueprint("lists", __name__, url_prefix="/v1/lists", description="Personal lists")
 blp.before_request(authenticate_device)
@@ -23,15 +25,43 @@ KIND = "<any(allow, block):kind>"
 
 @blp.get(f"/{KIND}")
 @blp.arguments(PageArgs, location="query")
-@blp.response(200, EntryPage)
+@blp.response(200, EntryPage, headers=DEGRADED_HEADER_DOC)
 @blp.doc(security=DEVICE_AUTH)
-def list_entries(args: dict[str, Any], kind: str) -> dict[str, Any]:
+def list_entries(args: dict[str, Any], kind: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """One page of the list, in id order (``after``: the previous page's next_cursor).
+
+    While the database is unavailable (production, with Redis) the page comes from a copy
+    of the list kept for that case, with ``Pepper-Degraded: true``; edits queued during the
+    outage are not in it until they are applied. Without a copy: 503.
+    """
     device = current_device()
-    with runtime().uow() as uow:
-        items, cursor = service.page(
-            uow, device_id=device.id, kind=kind, after=args["after"], limit=args["limit"]
-        )
-    return {"items": items, "next_cursor": cursor}
+    rt = runtime()
+
+    def live() -> tuple[list[EntryInfo], int | None]:
+        with rt.uow() as uow:
+            found = service.page(
+                uow, device_id=device.id, kind=kind, after=args["after"], limit=args["limit"]
+            )
+            if rt.standby is not None:  # what an outage would answer from
+                rt.standby.lists.refresh(uow, device.id, (kind,))
+        return found
+
+    def recall(standby: Standby) -> tuple[list[EntryInfo], int | None] | None:
+        copy = standby.lists.recall(device.id, kind)
+        if copy is None:
+            return None
+        return service.page_of(copy, after=args["after"], limit=args["limit"])
+
+    (items, cursor), degraded = read_or_recall("lists", live, recall)
+    headers = {DEGRADED_HEADER: "true"} if degraded else {}
+    return {"items": items, "next_cursor": cursor}, headers
+
+
+def forget_copies(device_id: int) -> None:
+    """The list changed: its Redis copies are out of date (pepper/standby/lists.py)."""
+    standby = runtime().standby
+    if standby is not None:
+        standby.lists.forget(device_id)
 
 
 @blp.post(f"/{KIND}")
@@ -56,6 +86,8 @@ def add_entry(body: dict[str, Any], kind: str) -> Response:
                 region=device.default_region,
                 max_entries=rt.settings.list_max_entries,
             )
+        if created:
+            forget_copies(device.id)
         response = jsonify(EntryOut().dump(entry))
         response.status_code = 201 if created else 200
         return response
@@ -86,6 +118,7 @@ def delete_entry(kind: str, entry_id: int) -> Response:
     def remove() -> Response:
         with runtime().uow() as uow:
             service.remove(uow, device_id=device.id, kind=kind, entry_id=entry_id)
+        forget_copies(device.id)
         return Response(status=204)
 
     return answer_or_queue(

@@ -2,13 +2,16 @@
 
 ``answer_or_queue`` runs the route's normal work; when the database is unavailable (or
 this process has no database slot free, pepper/db/bulkhead.py) and Redis is there, it
-queues the write instead and answers ``202 Accepted`` with a ticket. Without Redis, or
-for any other error, the error goes on to the one error mapping (pepper/http/problems.py).
+queues the write instead and answers ``202 Accepted`` with a ticket. ``read_or_recall``
+does the same for a read: the answer from what the standby kept, marked degraded.
+Without Redis, or for any other error, the error goes on to the one error mapping
+(pepper/http/problems.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Response, g, jsonify
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,6 +21,9 @@ from pepper.errors import Unavailable
 from pepper.metrics import DEGRADED_ANSWERS
 from pepper.runtime import runtime
 from pepper.standby.outbox import Entry, OutboxFull
+from pepper.standby.service import Standby
+
+Found = TypeVar("Found")
 
 # Set by the bulkhead on a request it let through without a database slot.
 NO_DATABASE = "pepper_no_database"
@@ -34,6 +40,28 @@ def database_usable() -> bool:
 
 def is_outage(error: BaseException) -> bool:
     return isinstance(error, SQLAlchemyError) and unavailable(error)
+
+
+def read_or_recall(
+    route: str, live: Callable[[], Found], recall: Callable[[Standby], Found | None]
+) -> tuple[Found, bool]:
+    """The live answer, or while the database is away what ``recall`` finds in the
+    standby: (answer, degraded). When it finds nothing, the outage goes on (503)."""
+    standby = runtime().standby
+    if standby is None or database_usable():
+        try:
+            return live(), False
+        except SQLAlchemyError as error:
+            if standby is None or not unavailable(error):
+                raise
+            outage: Exception = error
+    else:
+        outage = Unavailable("every database slot of this process is waiting; retry")
+    found = recall(standby)
+    if found is None:
+        raise outage
+    DEGRADED_ANSWERS.labels(route=route).inc()
+    return found, True
 
 
 def answer_or_queue(

@@ -1,4 +1,4 @@
-"""One process's standby: devices remembered in Redis, writes queued, and their replay."""
+"""One process's standby: devices and lists copied to Redis, writes queued, their replay."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from pepper.errors import Unprocessable
 from pepper.metrics import QUEUED_WRITES
 from pepper.standby import outbox
 from pepper.standby.devices import DeviceStandby
+from pepper.standby.lists import ListStandby
 from pepper.standby.outbox import Entry
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ class Standby:
         prefix: str,
         *,
         device_ttl_s: int,
+        list_max_entries: int,
         key_ttl_s: int,
         limit: int,
         replay_every_s: float,
@@ -44,6 +46,7 @@ class Standby:
         self.client = client
         self.prefix = prefix
         self.devices = DeviceStandby(client, prefix, device_ttl_s)
+        self.lists = ListStandby(client, prefix, device_ttl_s, list_max_entries)
         self.key_ttl_s = key_ttl_s
         self.limit = limit
         self.replay_every_s = replay_every_s

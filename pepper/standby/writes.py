@@ -130,6 +130,7 @@ def _list_add(rt: Runtime, entry: Entry) -> None:
             )  # fmt: skip
     except TooMany as error:
         raise Moot(str(error)) from None
+    _forget_list_copies(rt, device)
 
 
 def _list_remove(rt: Runtime, entry: Entry) -> None:
@@ -139,6 +140,13 @@ def _list_remove(rt: Runtime, entry: Entry) -> None:
             lists.remove(uow, device_id=device.id, kind=data["kind"], entry_id=data["entry_id"])
     except NotFound as error:
         raise Moot(str(error)) from None
+    _forget_list_copies(rt, device)
+
+
+def _forget_list_copies(rt: Runtime, device: DeviceInfo) -> None:
+    # As a live edit does: the Redis copy of the lists (pepper/standby/lists.py) is stale.
+    if rt.standby is not None:
+        rt.standby.lists.forget(device.id)
 
 
 def _device_update(rt: Runtime, entry: Entry) -> None:

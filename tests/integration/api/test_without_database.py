@@ -17,10 +17,8 @@ from pepper.carriers.twilio import subscribers
 from pepper.lists.models import ListEntry
 from pepper.metrics import QUEUED_WRITES
 from pepper.reports.models import IdempotencyKey, Report
-from pepper.runtime import Runtime
-from pepper.standby import outbox
-from tests.support.blackhole import closed_port
-from tests.support.factories import register, screen
+from tests.support.factories import screen
+from tests.support.outage import outage_pair, queued, replay, runtime_of, seen_device
 from tests.support.twilio import RING_TO, TOKEN, TWILIO_NUMBER, call_params, signed_post
 
 SPAMMER = "+12025550143"
@@ -28,42 +26,9 @@ SPAMMER = "+12025550143"
 
 @pytest.fixture
 def pair(make_app: Callable[..., Flask], backend: str) -> tuple[Flask, Flask]:
-    if backend != "postgresql":
-        pytest.skip("the embedded default has no Redis to queue in: its database is a file")
     from pydantic import SecretStr
 
-    twilio = {"twilio_auth_token": SecretStr(TOKEN)}
-    healthy = make_app(**twilio)
-    cut_off = make_app(
-        database_url=f"postgresql+psycopg://pepper@127.0.0.1:{closed_port()}/pepper", **twilio
-    )
-    return healthy, cut_off
-
-
-def runtime_of(app: Flask) -> Runtime:
-    rt = app.extensions["pepper"]
-    assert isinstance(rt, Runtime)
-    return rt
-
-
-def replay(app: Flask) -> int:
-    rt = runtime_of(app)
-    assert rt.standby is not None
-    return rt.standby.replay(rt)
-
-
-def queued(app: Flask) -> int:
-    rt = runtime_of(app)
-    assert rt.standby is not None
-    return outbox.depth(rt.standby.client, rt.standby.prefix)
-
-
-def seen_device(healthy: Flask) -> dict[str, str]:
-    """A device that made one request while the database was up (so Redis knows it)."""
-    client = healthy.test_client()
-    headers = register(client)
-    assert client.get("/v1/devices/me", headers=headers).status_code == 200
-    return headers
+    return outage_pair(make_app, backend, twilio_auth_token=SecretStr(TOKEN))
 
 
 def test_a_report_is_queued_answered_202_and_stored_once_when_the_database_is_back(
