@@ -64,8 +64,10 @@ def authenticate_device() -> None:
             raise
         device = _recalled(token, error)
     else:
-        if standby is not None:
-            standby.devices.remember(hash_token(token), device)
+        if standby is not None and standby.devices.remember(hash_token(token), device):
+            # First seen by this process (or Redis lost its data): an outage must find
+            # its lists too, even if the phone never read them.
+            standby.lists.refresh_now(rt.uow, device.id)
     request.pepper_device = device  # type: ignore[attr-defined]
 
 

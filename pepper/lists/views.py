@@ -58,10 +58,12 @@ def list_entries(args: dict[str, Any], kind: str) -> tuple[dict[str, Any], dict[
 
 
 def forget_copies(device_id: int) -> None:
-    """The list changed: its Redis copies are out of date (pepper/standby/lists.py)."""
-    standby = runtime().standby
-    if standby is not None:
-        standby.lists.forget(device_id)
+    """The list changed: its Redis copies are out of date (pepper/standby/lists.py), and
+    are written again at once, so that an outage finds the list as it is now."""
+    rt = runtime()
+    if rt.standby is not None:
+        rt.standby.lists.forget(device_id)
+        rt.standby.lists.refresh_now(rt.uow, device_id)
 
 
 @blp.post(f"/{KIND}")

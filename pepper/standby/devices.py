@@ -7,7 +7,8 @@ instant), the entry ends with its TTL and was only ever usable during an outage,
 writes that the replay drops because the device is gone.
 
 Writes are throttled per process: an entry younger than a quarter of its TTL is not
-written again, so a busy device costs one SET every few minutes, not one per request.
+written again, so a busy device costs one SET every day or so, not one per request. A
+Redis that lost its data is noticed (``check_kept``) and every process writes again.
 """
 
 from __future__ import annotations
@@ -49,14 +50,14 @@ class DeviceStandby:
         self._written: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def remember(self, token_hash: str, device: DeviceInfo, *, force: bool = False) -> None:
-        """Store the device for this token (best effort: a Redis failure only means the
-        standby knows less)."""
+    def remember(self, token_hash: str, device: DeviceInfo, *, force: bool = False) -> bool:
+        """Store the device for this token; whether it was written now (best effort: a
+        Redis failure only means the standby knows less)."""
         now = time.monotonic()
         with self._lock:
             last = self._written.get(token_hash)
             if not force and last is not None and now - last < self.ttl_s / 4:
-                return
+                return False
             if len(self._written) >= MAX_REMEMBERED:
                 self._written.clear()
             self._written[token_hash] = now
@@ -65,6 +66,18 @@ class DeviceStandby:
         except redis.RedisError:
             with self._lock:
                 self._written.pop(token_hash, None)
+            return False
+        return True
+
+    def check_kept(self) -> None:
+        """Forget what this process believes Redis holds when Redis lost its data (a
+        restart without persistence): a marker key written by the first process to see
+        it missing. Without this, devices written before the loss were never written again
+        and an outage after it found none of them."""
+        marker = f"{self.prefix}standby:kept"
+        if self.client.set(marker, "1", nx=True, ex=self.ttl_s):
+            with self._lock:
+                self._written.clear()
 
     def recall(self, token_hash: str) -> DeviceInfo | None:
         """The device last seen with this token, or None (also when Redis fails)."""

@@ -19,15 +19,19 @@ sends the full list (pepper/blocklist/serve.py).
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import redis
+from sqlalchemy.exc import SQLAlchemyError
 
 from pepper.db import UnitOfWork
 from pepper.lists.service import KINDS, EntryInfo, whole
+
+log = logging.getLogger(__name__)
 
 # After a Redis failure, how long live reads of this process leave the copies alone.
 QUIET_AFTER_FAILURE_S = 5.0
@@ -101,6 +105,15 @@ class ListStandby:
                 if entries is not None:
                     pipe.set(self._copy(device_id, kind), encode(entries), ex=self.ttl_s)
             pipe.execute()
+
+    def refresh_now(self, uow_factory: Callable[[], UnitOfWork], device_id: int) -> None:
+        """``refresh`` both lists in a transaction of their own; a database that fails
+        here only means the copy is written at the next live read."""
+        try:
+            with uow_factory() as uow:
+                self.refresh(uow, device_id, KINDS)
+        except SQLAlchemyError:
+            log.warning("list copies not refreshed: the database failed")
 
     def recall(self, device_id: int, kind: str) -> list[EntryInfo] | None:
         """The copy of one list in id order, or None (also when Redis fails)."""

@@ -164,6 +164,7 @@ class Standby:
         assert self._runtime is not None
         while not self._stop.wait(self.replay_every_s):
             try:
+                self.devices.check_kept()
                 self.replay(self._runtime)
             except Exception as error:  # Redis or the database away: next round
                 log.warning("replay of queued writes failed: %s", type(error).__name__)

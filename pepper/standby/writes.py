@@ -147,6 +147,7 @@ def _forget_list_copies(rt: Runtime, device: DeviceInfo) -> None:
     # As a live edit does: the Redis copy of the lists (pepper/standby/lists.py) is stale.
     if rt.standby is not None:
         rt.standby.lists.forget(device.id)
+        rt.standby.lists.refresh_now(rt.uow, device.id)
 
 
 def _device_update(rt: Runtime, entry: Entry) -> None:

@@ -205,3 +205,22 @@ def test_replay_while_the_database_is_still_away_loses_nothing(
     assert replay(healthy) == 3
     with runtime_of(healthy).uow() as uow:
         assert len(uow.session.scalars(select(ListEntry)).all()) == 3
+
+
+def test_after_redis_lost_its_data_every_process_writes_its_devices_again(
+    pair: tuple[Flask, Flask],
+) -> None:
+    healthy, cut_off = pair
+    headers = seen_device(healthy)
+    standby = runtime_of(healthy).standby
+    assert standby is not None
+    standby.devices.check_kept()  # sets the marker while Redis holds what was written
+    live, away = healthy.test_client(), cut_off.test_client()
+    live.get("/v1/devices/me", headers=headers)  # written (again) by this process
+    standby.client.delete(*standby.client.keys(f"{standby.prefix}*"))  # a restart, empty
+    live.get("/v1/devices/me", headers=headers)  # written lately: this process skips it
+    assert away.get("/v1/devices/me", headers=headers).status_code == 503
+    standby.devices.check_kept()  # what the replay thread runs every second
+    live.get("/v1/devices/me", headers=headers)
+    assert away.get("/v1/devices/me", headers=headers).status_code == 200
+    assert away.get("/v1/lists/block", headers=headers).status_code == 200  # lists too

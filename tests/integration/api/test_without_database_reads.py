@@ -87,14 +87,24 @@ def test_a_list_is_paged_from_its_copy_while_the_database_is_away(
     assert read_all(away, headers, "block", limit=200) == (held, {"true"})
 
 
+def test_a_devices_lists_are_copied_at_its_first_check_and_after_every_change(
+    pair: tuple[Flask, Flask],
+) -> None:
+    healthy, cut_off = pair
+    headers = seen_device(healthy)  # checked once: both (empty) lists copied
+    away = cut_off.test_client()
+    assert read_all(away, headers, "allow", 50) == ([], {"true"})
+    add(healthy.test_client(), headers, "allow", "+12025550100")  # never read live
+    items, degraded = read_all(away, headers, "allow", 50)
+    assert ([e["pattern"] for e in items], degraded) == (["+12025550100"], {"true"})
+
+
 def test_without_a_copy_a_list_read_is_a_503(pair: tuple[Flask, Flask]) -> None:
     healthy, cut_off = pair
     headers = seen_device(healthy)
-    add(healthy.test_client(), headers, "allow", "+12025550100")  # never read live
-    assert healthy.test_client().get("/v1/lists/block", headers=headers).status_code == 200
-    away = cut_off.test_client()
-    assert away.get("/v1/lists/block", headers=headers).status_code == 200  # its copy
-    unread = away.get("/v1/lists/allow", headers=headers)
+    add(healthy.test_client(), headers, "allow", "+12025550100")
+    standby_of(healthy).lists.forget(device_id(healthy.test_client(), headers))  # lost
+    unread = cut_off.test_client().get("/v1/lists/allow", headers=headers)
     assert (unread.status_code, unread.headers["Retry-After"]) == (503, "1")
     assert unread.json is not None
     assert unread.json["code"] == "database_unavailable"
@@ -132,8 +142,7 @@ def test_a_queued_edit_shows_once_applied_and_read_live_again(
     assert queued.status_code == 202
     # Not applied yet: the copy is the list as the database holds it.
     assert [e["id"] for e in read_all(away, headers, "block", 50)[0]] == [kept]
-    assert replay(healthy) == 1  # applied: the copy is out of date and dropped
-    assert away.get("/v1/lists/block", headers=headers).status_code == 503
+    assert replay(healthy) == 1  # applied: the copy is written again
     now, _ = read_all(live, headers, "block", 50)
     assert [e["pattern"] for e in now] == ["+12025550100", "+12025550101"]
     assert read_all(away, headers, "block", 50) == (now, {"true"})
@@ -167,6 +176,7 @@ def test_a_copy_read_while_the_list_changes_is_not_stored(pair: tuple[Flask, Fla
     add(live, headers, "block", "+12025550100")
     owner = device_id(live, headers)
     rt, standby = runtime_of(healthy), standby_of(healthy)
+    standby.lists.forget(owner)  # no copy: the next read writes one
 
     def edit_lands(*_: object) -> None:  # an edit commits and drops the copy meanwhile
         standby.lists.forget(owner)
@@ -315,7 +325,8 @@ def test_without_a_copy_of_the_lists_only_nothing_changed_is_answered(
     phone = Phone(seen_device(healthy))
     assert phone.sync(live).status_code == 200
     held = phone.token
-    add(live, phone.headers, "allow", LISTED[0])  # drops the copy; none read since
+    add(live, phone.headers, "allow", LISTED[0])
+    standby_of(healthy).lists.forget(device_id(live, phone.headers))  # and Redis lost it
     same = phone.sync(away)
     assert (same.status_code, same.headers.get(DEGRADED)) == (200, "true")
     assert phone.token == held  # the list it holds, whatever its lists are now
