@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from dataclasses import asdict
 from datetime import datetime
 
@@ -48,6 +49,7 @@ class DeviceStandby:
         self.prefix = prefix
         self.ttl_s = ttl_s
         self._written: dict[str, float] = {}
+        self._epoch: bytes | None = None  # the Redis data epoch written entries belong to
         self._lock = threading.Lock()
 
     def remember(self, token_hash: str, device: DeviceInfo, *, force: bool = False) -> bool:
@@ -71,13 +73,19 @@ class DeviceStandby:
 
     def check_kept(self) -> None:
         """Forget what this process believes Redis holds when Redis lost its data (a
-        restart without persistence): a marker key written by the first process to see
-        it missing. Without this, devices written before the loss were never written again
-        and an outage after it found none of them."""
-        marker = f"{self.prefix}standby:kept"
-        if self.client.set(marker, "1", nx=True, ex=self.ttl_s):
+        restart without persistence). A marker key holds a random epoch, set by the first
+        process to find it missing; every process compares it with the epoch it last saw.
+        Without this, devices written before the loss were never written again, and an
+        outage after it found none of them."""
+        marker = f"{self.prefix}standby:epoch"
+        with self.client.pipeline(transaction=False) as pipe:
+            pipe.set(marker, uuid.uuid4().hex, nx=True, ex=self.ttl_s)
+            pipe.get(marker)
+            _, epoch = pipe.execute()
+        if epoch != self._epoch:
             with self._lock:
                 self._written.clear()
+            self._epoch = epoch
 
     def recall(self, token_hash: str) -> DeviceInfo | None:
         """The device last seen with this token, or None (also when Redis fails)."""
