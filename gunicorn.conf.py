@@ -84,6 +84,14 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
             app.extensions[SCREENER_KEY].scorer.refresh()
     except Exception:  # the model is followed again on the next poll anyway
         worker.log.exception("could not load the active model at start")
+    try:
+        from pepper.blocklist.views import CACHE_KEY, warm_cache
+
+        app = worker.wsgi
+        if CACHE_KEY in app.extensions:  # the newest block lists, to answer without a database
+            warm_cache(app.extensions["pepper"], app.extensions[CACHE_KEY])
+    except Exception:
+        worker.log.exception("could not preload the block lists")
     # What a worker has loaded by now (modules, phone-number metadata, the model) lives
     # as long as the worker: out of the collector's way. A full collection walked all of
     # it, 50-100 ms during which no thread of the process answered (the slowest 1 % of

@@ -124,6 +124,7 @@ def publish(
             artifacts=artifacts,
         )
         pruned = storage.prune(session, keep=retained)
+        uow.note_change("blocklist", version)  # every process loads it (views.warm_on)
         uow.commit()
     done = time.perf_counter()
     if ranker.model is None:

@@ -204,6 +204,21 @@ def _since_cached(cache: ArtifactCache, ask: Ask, fp: str, to: int) -> int | Non
     return 0  # that delta is not at hand: the full list, as for a delta not kept
 
 
+def warm(session: Any, cache: ArtifactCache) -> int:
+    """Load the newest published lists, in full, into this process's cache; returns how
+    many. Whatever a phone holds, a full list answers it, so with these a process can
+    answer any phone while the database is away — including one it never served."""
+    latest = storage.latest_version(session)
+    if latest is None:
+        return 0
+    _model_version(session, cache, latest)
+    codes = storage.countries(session, latest)
+    for code in codes:
+        _load(session, cache, latest, code, 0)
+        cache.saw(code, latest)
+    return len(codes)
+
+
 def _shaping(entries: Sequence[PersonalEntry], ask: Ask) -> list[PersonalEntry]:
     """The personal entries that shape this answer (see the module docstring)."""
     return [e for e in entries if e.kind == "allow" or (ask.personal and not e.is_prefix)]

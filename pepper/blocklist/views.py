@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from typing import Any
 
 import phonenumbers
@@ -13,19 +15,21 @@ from pepper.blocklist import storage
 from pepper.blocklist.cache import ArtifactCache
 from pepper.blocklist.jobs import enqueue_publish
 from pepper.blocklist.schemas import BlocklistArgs, BlocklistOut
-from pepper.blocklist.serve import Answer, Ask, answer, answer_cached
+from pepper.blocklist.serve import Answer, Ask, answer, answer_cached, warm
 from pepper.blocklist.storage import PersonalEntry
+from pepper.db.changes import Notice
 from pepper.errors import Unprocessable
 from pepper.http.auth import DEVICE_AUTH, authenticate_device, current_device
 from pepper.http.limits import LIMITER_KEY, token_or_ip
 from pepper.http.schemas import DEGRADED_HEADER, DEGRADED_HEADER_DOC
 from pepper.lists.patterns import stored_pattern
 from pepper.lists.service import KINDS, EntryInfo
-from pepper.runtime import EXTENSION_KEY, runtime
+from pepper.runtime import EXTENSION_KEY, Runtime, runtime
 from pepper.standby.http import read_or_recall
 from pepper.standby.service import Standby
 
 CACHE_KEY = "pepper.blocklist.cache"
+log = logging.getLogger(__name__)
 
 blp = Blueprint("blocklist", __name__, url_prefix="/v1/blocklist", description="Block-list sync")
 blp.before_request(authenticate_device)
@@ -114,14 +118,33 @@ def cache() -> ArtifactCache:
 
 
 def init_app(app: Flask) -> None:
-    """One artifact cache per process; the route's own rate limit (after limits.init_app)."""
-    app.extensions[CACHE_KEY] = ArtifactCache()
+    """One artifact cache per process; the route's own rate limit (after limits.init_app);
+    the newest lists loaded whenever one is published (and at a worker's start,
+    gunicorn.conf.py), so that a process can answer without the database."""
+    cache = app.extensions[CACHE_KEY] = ArtifactCache()
+    rt: Runtime = app.extensions[EXTENSION_KEY]
+    rt.changes.listen(lambda notices: warm_on(rt, cache, notices))
     limiter = app.extensions.get(LIMITER_KEY)
     endpoint = "blocklist.get_blocklist"
     view = app.view_functions.get(endpoint)
     if limiter is not None and view is not None:
         limit = runtime_settings(app).rate_limit_blocklist
         app.view_functions[endpoint] = limiter.limit(limit, key_func=token_or_ip)(view)
+
+
+def warm_on(rt: Runtime, cache: ArtifactCache, notices: Iterable[Notice]) -> None:
+    """A change-feed listener: load a newly published version into this process."""
+    if any(n.kind == "blocklist" for n in notices):
+        warm_cache(rt, cache)
+
+
+def warm_cache(rt: Runtime, cache: ArtifactCache) -> None:
+    """Load the newest published lists; a failure only means loading at first request."""
+    try:
+        with rt.uow() as uow:
+            warm(uow.session, cache)
+    except Exception:
+        log.warning("newest block lists not preloaded", exc_info=True)
 
 
 def runtime_settings(app: Flask) -> Any:

@@ -187,6 +187,8 @@ class DecisionCache:
             prefix = key.rstrip("*")
             self._bumps.bump("numbers")
             self._drop_numbers(lambda e164: e164.startswith(prefix))
+        elif kind == "blocklist":
+            return  # a published block list: nothing a decision reads
         elif kind == "numbers":
             self._bumps.bump("numbers")
             self._drop_numbers(lambda _: True)

@@ -276,8 +276,9 @@ def test_the_block_list_is_a_503_when_the_process_holds_nothing_to_answer_with(
     # This one has, but the phone now holds a version it never saw (another process
     # served it after a publish): its older list would be a step back.
     one_process(healthy, cut_off)
-    published(healthy, LISTED[:2])
-    assert phone.sync(make_app().test_client()).status_code == 200
+    elsewhere = make_app()  # published by another process, before this one heard of it
+    published(elsewhere, LISTED[:2])
+    assert phone.sync(elsewhere.test_client()).status_code == 200
     assert phone.token == "2"
     behind = phone.sync(cut_off.test_client())
     assert (behind.status_code, behind.headers["Retry-After"]) == (503, "1")
@@ -335,3 +336,17 @@ def test_without_a_copy_of_the_lists_only_nothing_changed_is_answered(
     published(healthy, ["+14155550199"])  # the database is back
     assert from_binary(phone.sync(live).data).payload.full  # its lists changed: full
     assert phone.holds_what_a_fresh_download_gets(live)
+
+
+def test_a_published_list_is_loaded_by_the_process_before_any_phone_asks(
+    pair: tuple[Flask, Flask],
+) -> None:
+    """Publishing announces the version (the change log); each process loads it, so a
+    phone this process never served still gets its list while the database is away."""
+    healthy, cut_off = pair
+    one_process(healthy, cut_off)
+    published(healthy, LISTED)  # no phone has synced anything yet
+    phone = Phone(seen_device(healthy))
+    answer = phone.sync(cut_off.test_client())
+    assert (answer.status_code, answer.headers.get(DEGRADED)) == (200, "true")
+    assert phone.holds_what_a_fresh_download_gets(healthy.test_client())

@@ -125,3 +125,11 @@ def test_a_size_of_zero_turns_a_cache_off() -> None:
     cache.keep_device("t:abc", device(7), cache.started())
     cache.keep_number("+14155550123", NUMBER, cache.started())
     assert (cache.device("t:abc"), cache.number("+14155550123")) == (None, None)
+
+
+def test_a_published_block_list_changes_nothing_a_decision_reads() -> None:
+    cache = make()
+    cache.keep_device("t:abc", device(7), cache.started())
+    cache.keep_number("+14155550123", NUMBER, cache.started())
+    cache.forget([Notice("blocklist", "3")])
+    assert (held(cache, "t:abc"), cache.number("+14155550123")) == (7, NUMBER)
