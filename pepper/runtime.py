@@ -60,6 +60,7 @@ class Runtime:
                 list_max_entries=settings.list_max_entries,
                 key_ttl_s=settings.idempotency_retention_days * 86400,
                 limit=settings.outbox_limit, replay_every_s=settings.outbox_replay_s,
+                retry_s=settings.standby_retry_s,
             )  # fmt: skip
             self.standby.bind(self)
 

@@ -139,6 +139,9 @@ class Settings(BaseSettings):
     standby_device_ttl_s: int = Field(default=7 * 86400, ge=60, le=90 * 86400)
     outbox_limit: int = Field(default=100_000, ge=100, le=10_000_000)
     outbox_replay_s: float = Field(default=1.0, ge=0.05, le=60)
+    # After the database failed a request, how long this process's other routes do
+    # without it before trying again (decisions have their own breaker).
+    standby_retry_s: float = Field(default=2.0, ge=0.1, le=60)
 
     # Reputation and reports.
     reputation_half_life_days: float = Field(default=90.0, gt=0, le=3650)

@@ -12,7 +12,7 @@ from pepper.db.outage import unavailable
 from pepper.devices.service import DeviceInfo, device_for_token
 from pepper.errors import Unauthorized, Unavailable
 from pepper.runtime import runtime
-from pepper.standby.http import database_usable
+from pepper.standby.http import database_failed, database_usable
 
 
 def bearer_of(authorization: str) -> str:
@@ -62,6 +62,7 @@ def authenticate_device() -> None:
     except SQLAlchemyError as error:
         if standby is None or not unavailable(error):
             raise
+        database_failed()
         device = _recalled(token, error)
     else:
         if standby is not None and standby.devices.remember(hash_token(token), device):

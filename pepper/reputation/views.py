@@ -20,7 +20,7 @@ from pepper.screening.lookup import read_number
 from pepper.screening.policy import label_for
 from pepper.screening.types import Action, CallFacts, Sensitivity
 from pepper.screening.views import screener
-from pepper.standby.http import database_usable
+from pepper.standby.http import database_failed, database_usable
 
 blp = Blueprint("numbers", __name__, url_prefix="/v1/numbers", description="Caller lookup")
 blp.before_request(authenticate_device)
@@ -118,4 +118,5 @@ def _read(number: NormalizedNumber) -> NumberView | None:
     except SQLAlchemyError as error:
         if not unavailable(error):
             raise
+        database_failed()
         return None

@@ -34,12 +34,23 @@ QUEUED_DETAIL = (
 
 
 def database_usable() -> bool:
-    """False when this request must not wait on the database (no slot was free)."""
-    return not g.get(NO_DATABASE, False)
+    """False when this request must not wait on the database: no slot was free, the
+    database already failed it, or failed this process a moment ago (a blackholed
+    database costs a request its statement timeout: one such wait per request, and
+    not one per request while it lasts)."""
+    if g.get(NO_DATABASE, False):
+        return False
+    standby = runtime().standby
+    return standby is None or standby.database_up()
 
 
-def is_outage(error: BaseException) -> bool:
-    return isinstance(error, SQLAlchemyError) and unavailable(error)
+def database_failed() -> None:
+    """The database failed this request: the rest of it does without, and so do this
+    process's requests for ``PEPPER_STANDBY_RETRY_S``."""
+    setattr(g, NO_DATABASE, True)
+    standby = runtime().standby
+    if standby is not None:
+        standby.database_down()
 
 
 def read_or_recall(
@@ -54,6 +65,7 @@ def read_or_recall(
         except SQLAlchemyError as error:
             if standby is None or not unavailable(error):
                 raise
+            database_failed()
             outage: Exception = error
     else:
         outage = Unavailable("every database slot of this process is waiting; retry")
@@ -81,6 +93,7 @@ def answer_or_queue(
         except SQLAlchemyError as error:
             if standby is None or not unavailable(error):
                 raise
+            database_failed()
             outage: Exception = error
     else:
         outage = Unavailable("every database slot of this process is waiting; retry")

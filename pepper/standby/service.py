@@ -8,6 +8,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,7 @@ class Standby:
         key_ttl_s: int,
         limit: int,
         replay_every_s: float,
+        retry_s: float = 2.0,
     ) -> None:
         self.client = client
         self.prefix = prefix
@@ -55,6 +57,16 @@ class Standby:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._runtime: Runtime | None = None
+        self.retry_s = retry_s
+        self._database_down_until = 0.0
+
+    # --- the database, as this process last found it ------------------------------
+
+    def database_down(self) -> None:
+        self._database_down_until = time.monotonic() + self.retry_s
+
+    def database_up(self) -> bool:
+        return time.monotonic() >= self._database_down_until
 
     # --- queueing ------------------------------------------------------------------
 

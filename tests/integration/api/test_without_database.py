@@ -227,3 +227,28 @@ def test_after_redis_lost_its_data_every_process_writes_its_devices_again(
     live.get("/v1/devices/me", headers=headers)
     assert away.get("/v1/devices/me", headers=headers).status_code == 200
     assert away.get("/v1/lists/block", headers=headers).status_code == 200  # lists too
+
+
+def test_after_the_database_failed_a_request_the_process_does_without_it_for_a_moment(
+    make_app: Callable[..., Flask], backend: str
+) -> None:
+    """A blackholed database costs a request its statement timeout: once per request (and
+    once per PEPPER_STANDBY_RETRY_S in a process), not at every step of every request."""
+    import time
+
+    from sqlalchemy import event
+
+    healthy, cut_off = outage_pair(make_app, backend, standby_retry_s=0.3)
+    headers = seen_device(healthy)
+    rt = runtime_of(cut_off)
+    attempts: list[object] = []
+    event.listen(rt.engine, "do_connect", lambda *args: attempts.append(args))
+    away = cut_off.test_client()
+    body = {"number": SPAMMER, "verdict": "spam", "category": "fraud"}
+    assert away.post("/v1/reports", json=body, headers=headers).status_code == 202
+    assert len(attempts) == 1  # the check of the token; the report itself went to Redis
+    assert away.get("/v1/numbers/%2B12025550143", headers=headers).status_code == 200
+    assert len(attempts) == 1  # the next request did not wait on it at all
+    time.sleep(0.35)
+    assert away.get("/v1/devices/me", headers=headers).status_code == 200
+    assert len(attempts) == 2  # past the moment, it is tried again
