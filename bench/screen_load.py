@@ -98,11 +98,14 @@ def screen_setup(devices: int = 1) -> Iterator[tuple[dict[str, str], dict[str, s
         try:
             env = {"PEPPER_DATABASE_URL": url, "PEPPER_REDIS_URL": redis_url,
                    "PEPPER_REDIS_PREFIX": prefix, **NO_LIMITS}  # fmt: skip
-            yield env, {
-                "PEPPER_BENCH_TOKEN": tokens[0],
-                "PEPPER_BENCH_NUMBERS": files[0],
-                "PEPPER_BENCH_TOKENS": files[1],
-            }
+            yield (
+                env,
+                {
+                    "PEPPER_BENCH_TOKEN": tokens[0],
+                    "PEPPER_BENCH_NUMBERS": files[0],
+                    "PEPPER_BENCH_TOKENS": files[1],
+                },
+            )
         finally:
             for name in files:
                 os.unlink(name)
