@@ -82,6 +82,7 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
         app = worker.wsgi
         with app.app_context():
             app.extensions[SCREENER_KEY].scorer.refresh()
+        app.extensions["pepper"].changes.start()  # decisions may use the cache at once
     except Exception:  # the model is followed again on the next poll anyway
         worker.log.exception("could not load the active model at start")
     try:

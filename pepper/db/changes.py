@@ -17,7 +17,6 @@ commit). So the feed remembers the ids it skipped over and asks for them again f
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -28,6 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Index, Row, String, bindparam, delete, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from pepper.background import ProcessThread
 from pepper.db.base import Base, UTCDateTime, utcnow
 from pepper.db.types import BigIntPK
 
@@ -91,8 +91,7 @@ class ChangeFeed:
         self._last_prune = time.monotonic()
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._pid = 0
+        self._thread = ProcessThread(self._run, "pepper-changes")
 
     def listen(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -104,15 +103,17 @@ class ChangeFeed:
 
     def ensure_running(self) -> None:
         """Start the polling thread in this process (again after a fork)."""
-        if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
-            return
-        with self._lock:
-            if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
-                return
-            self._pid = os.getpid()
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="pepper-changes", daemon=True)
-            self._thread.start()
+        self._thread.ensure()
+
+    def start(self) -> None:
+        """Poll once here, then run the thread: until a first poll, nothing may be cached
+        and a process's first decisions all read the database. For a worker's start
+        (gunicorn.conf.py), never a request: a hung database would hold it."""
+        try:
+            self.poll()
+        except Exception as error:  # the thread tries again
+            log.warning("change feed poll failed: %s", type(error).__name__)
+        self.ensure_running()
 
     def stop(self) -> None:
         self._stop.set()

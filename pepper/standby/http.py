@@ -53,22 +53,32 @@ def database_failed() -> None:
         standby.database_down()
 
 
+def _live(
+    work: Callable[[], Found], standby: Standby | None
+) -> tuple[Found | None, Exception | None]:
+    """(the live answer, None), or (None, the outage) when the database is away and a
+    standby can stand in; any other error is raised."""
+    if standby is not None and not database_usable():
+        return None, Unavailable("every database slot of this process is waiting; retry")
+    try:
+        return work(), None
+    except SQLAlchemyError as error:
+        if standby is None or not unavailable(error):
+            raise
+        database_failed()
+        return None, error
+
+
 def read_or_recall(
     route: str, live: Callable[[], Found], recall: Callable[[Standby], Found | None]
 ) -> tuple[Found, bool]:
     """The live answer, or while the database is away what ``recall`` finds in the
     standby: (answer, degraded). When it finds nothing, the outage goes on (503)."""
     standby = runtime().standby
-    if standby is None or database_usable():
-        try:
-            return live(), False
-        except SQLAlchemyError as error:
-            if standby is None or not unavailable(error):
-                raise
-            database_failed()
-            outage: Exception = error
-    else:
-        outage = Unavailable("every database slot of this process is waiting; retry")
+    answered, outage = _live(live, standby)
+    if outage is None:
+        return answered, False  # type: ignore[return-value]
+    assert standby is not None
     found = recall(standby)
     if found is None:
         raise outage
@@ -87,16 +97,10 @@ def answer_or_queue(
 ) -> Response:
     """The route's answer, or 202 with the write queued while the database is away."""
     standby = runtime().standby
-    if standby is None or database_usable():
-        try:
-            return work()
-        except SQLAlchemyError as error:
-            if standby is None or not unavailable(error):
-                raise
-            database_failed()
-            outage: Exception = error
-    else:
-        outage = Unavailable("every database slot of this process is waiting; retry")
+    answered, outage = _live(work, standby)
+    if outage is None:
+        return answered  # type: ignore[return-value]
+    assert standby is not None
     try:
         if key is not None and client_id is not None and digest is not None:
             ticket, replayed = standby.queue_once(

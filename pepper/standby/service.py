@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import redis
 
+from pepper.background import ProcessThread
 from pepper.db.outage import unavailable
 from pepper.errors import Unprocessable
 from pepper.metrics import QUEUED_WRITES
@@ -52,8 +53,7 @@ class Standby:
         self.key_ttl_s = key_ttl_s
         self.limit = limit
         self.replay_every_s = replay_every_s
-        self._thread: threading.Thread | None = None
-        self._pid = 0
+        self._thread = ProcessThread(self._run, "pepper-replay")
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._runtime: Runtime | None = None
@@ -117,18 +117,9 @@ class Standby:
         self._runtime = rt
 
     def ensure_replaying(self) -> None:
-        """Run this process's replay thread (again after a fork)."""
-        if self._pid == os.getpid() and self._thread is not None and self._thread.is_alive():
-            return
-        with self._lock:
-            if self._pid == os.getpid() and self._thread is not None and self._thread.is_alive():
-                return
-            if self._runtime is None:
-                return
-            self._pid = os.getpid()
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="pepper-replay", daemon=True)
-            self._thread.start()
+        """Run this process's replay thread (again after a fork), once bound."""
+        if self._runtime is not None:
+            self._thread.ensure()
 
     def stop(self) -> None:
         self._stop.set()

@@ -23,12 +23,12 @@ leaves a placeholder row that the record fills in.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections import deque
 
 from sqlalchemy import Engine
 
+from pepper.background import ProcessThread
 from pepper.carriers.twilio.records import CallRecord, store_calls
 from pepper.db.outage import unavailable
 from pepper.db.retry import once_more_if_dropped
@@ -50,8 +50,7 @@ class CallRecorder:
         self._flushing = threading.Lock()  # one batch in flight per process
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._pid = 0
+        self._thread = ProcessThread(self._run, "pepper-call-records")
 
     @property
     def behind(self) -> bool:
@@ -69,7 +68,7 @@ class CallRecorder:
                 CALL_RECORDS.labels(outcome="dropped").inc()
             self._queue.append(record)
             full = len(self._queue) >= BATCH
-        self._ensure_running()
+        self._thread.ensure()
         if full:
             self._wake.set()
 
@@ -126,18 +125,6 @@ class CallRecorder:
         # up here and costs one retry; a batch that did reach the database counts once.
         once_more_if_dropped(lambda: store_calls(self.engine, batch))
         CALL_RECORDS.labels(outcome="stored").inc(len(batch))
-
-    def _ensure_running(self) -> None:
-        if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
-            return
-        with self._lock:
-            if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
-                return
-            self._pid = os.getpid()
-            self._thread = threading.Thread(
-                target=self._run, name="pepper-call-records", daemon=True
-            )
-            self._thread.start()
 
     def _run(self) -> None:
         backoff = self.flush_s

@@ -49,8 +49,9 @@ def test_a_second_decision_on_a_known_device_and_caller_makes_no_round_trip(
     app = make_app(cache_sync_s=SYNC_S)
     client = app.test_client()
     headers = register(client)
-    first = screen(client, headers, CALLER)
     rt: Runtime = app.extensions["pepper"]
+    rt.changes.start()  # as a gunicorn worker does before its first request
+    first = screen(client, headers, CALLER)
     # On SQLite the decision's engine is the main one: listen once per engine.
     engines = list({id(e): e for e in (rt.engine, rt.decision_engine)}.values())
     with statements(engines[0]) as reads, statements(engines[-1]) as more:
