@@ -68,6 +68,7 @@ def submit(
     One device counts once per number: reporting again with the same verdict changes
     nothing but the category; the opposite verdict replaces the first one's evidence.
     ``before_counters`` runs (in the same transaction) just before the shared counters
+    (categories, then number and range reputation)
     are touched: range rows are hot — every report in an exchange updates them — so
     their row locks are taken last and held only until the caller's commit.
     """
@@ -82,6 +83,7 @@ def submit(
         .with_for_update()
     )
     deltas: list[Delta] = []
+    categories: list[tuple[str, int]] = []
     if existing is not None and existing.verdict == verdict:
         existing.category = category
         existing.call_time = call_time
@@ -96,7 +98,7 @@ def submit(
         )
         deltas += _deltas(number, existing.verdict, left, -1)
         if existing.verdict == "spam" and existing.category:
-            count_category(session, number.e164, existing.category, -1)
+            categories.append((existing.category, -1))
         session.delete(existing)
         session.flush()
     weight = report_weight(
@@ -117,10 +119,13 @@ def submit(
     session.flush()
     deltas += _deltas(number, verdict, weight, +1)
     if verdict == "spam" and category:
-        count_category(session, number.e164, category, +1)
+        categories.append((category, +1))
     info = _info(report)
     uow.note_change("number", number.e164)
     before_counters(info, True)
+    # Hot rows last, in a fixed order: every report of a campaign's number waits on them.
+    for name, delta in sorted(categories):
+        count_category(session, number.e164, name, delta)
     apply_deltas(session, deltas, now_epoch=now_epoch, half_life_days=params.half_life_days)
     return info, True
 
