@@ -25,8 +25,13 @@ blp.before_request(authenticate_device)
 @blp.response(201, RegisteredOut)
 def register(body: dict[str, Any]) -> dict[str, Any]:
     """Register an installation; the token in the answer is shown only this once."""
-    with runtime().uow() as uow:
+    rt = runtime()
+    with rt.uow() as uow:
         device, token = service.register(uow, **body)
+    if rt.standby is not None:
+        # A phone may report right after registering, while no database slot is free.
+        rt.standby.devices.remember(hash_token(token), device)
+        rt.standby.lists.start_empty(device.id)
     return {"device": device, "token": token}
 
 

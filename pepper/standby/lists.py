@@ -115,6 +115,13 @@ class ListStandby:
         except SQLAlchemyError:
             log.warning("list copies not refreshed: the database failed")
 
+    def start_empty(self, device_id: int) -> None:
+        """A device registered just now has empty lists: copies without a read."""
+        try:
+            self._store(device_id, None, {kind: [] for kind in KINDS})
+        except redis.RedisError:
+            self._quiet_until = time.monotonic() + QUIET_AFTER_FAILURE_S
+
     def recall(self, device_id: int, kind: str) -> list[EntryInfo] | None:
         """The copy of one list in id order, or None (also when Redis fails)."""
         return self.recall_all(device_id, (kind,)).get(kind)

@@ -17,7 +17,7 @@ from pepper.carriers.twilio import subscribers
 from pepper.lists.models import ListEntry
 from pepper.metrics import QUEUED_WRITES
 from pepper.reports.models import IdempotencyKey, Report
-from tests.support.factories import screen
+from tests.support.factories import register, screen
 from tests.support.outage import outage_pair, queued, replay, runtime_of, seen_device
 from tests.support.twilio import RING_TO, TOKEN, TWILIO_NUMBER, call_params, signed_post
 
@@ -205,6 +205,21 @@ def test_replay_while_the_database_is_still_away_loses_nothing(
     assert replay(healthy) == 3
     with runtime_of(healthy).uow() as uow:
         assert len(uow.session.scalars(select(ListEntry)).all()) == 3
+
+
+def test_a_device_can_report_and_read_its_lists_as_soon_as_it_is_registered(
+    pair: tuple[Flask, Flask],
+) -> None:
+    """A phone that registers and reports at once must not find every slot busy and
+    itself unknown to the standby: registration leaves the device and its (empty) lists."""
+    healthy, cut_off = pair
+    headers = register(healthy.test_client())  # no other request while the database was up
+    away = cut_off.test_client()
+    body = {"number": SPAMMER, "verdict": "spam", "category": "fraud"}
+    assert away.post("/v1/reports", json=body, headers=headers).status_code == 202
+    listed = away.get("/v1/lists/block", headers=headers)
+    assert (listed.status_code, listed.json["items"] if listed.json else None) == (200, [])
+    assert replay(healthy) == 1
 
 
 def test_after_redis_lost_its_data_every_process_writes_its_devices_again(
