@@ -34,3 +34,14 @@ class ProcessThread:
             self._pid = os.getpid()
             self._thread = threading.Thread(target=self._target, name=self._name, daemon=True)
             self._thread.start()
+
+    def join(self, timeout_s: float) -> None:
+        """Wait for a stopped thread of this process to end: its connections go back to
+        their pool before the pool is disposed, not to a closed one."""
+        thread = self._thread
+        if (
+            thread is not None
+            and self._pid == os.getpid()
+            and thread is not threading.current_thread()
+        ):
+            thread.join(timeout_s)

@@ -115,8 +115,9 @@ class ChangeFeed:
             log.warning("change feed poll failed: %s", type(error).__name__)
         self.ensure_running()
 
-    def stop(self) -> None:
+    def stop(self, wait_s: float = 5.0) -> None:
         self._stop.set()
+        self._thread.join(wait_s)
 
     def publish_local(self, notices: Iterable[Notice]) -> None:
         """What this process just committed: forget it now, not at the next poll."""

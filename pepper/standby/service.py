@@ -121,8 +121,9 @@ class Standby:
         if self._runtime is not None:
             self._thread.ensure()
 
-    def stop(self) -> None:
+    def stop(self, wait_s: float = 5.0) -> None:
         self._stop.set()
+        self._thread.join(wait_s)
 
     def replay(self, rt: Runtime) -> int:
         """Apply what is queued until the queue is empty or the database fails; returns
