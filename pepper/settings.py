@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # bulkhead.py). gunicorn.conf.py sets it to its threads minus two, kept for decisions
     # and health checks; unset (tests, the CLI) there is no bound.
     db_request_slots: int | None = Field(default=None, ge=1, le=256)
+    # How long a request that cannot be answered without the database (a device the
+    # standby does not know) may wait for a slot before its 503.
+    db_slot_wait_ms: int = Field(default=500, ge=0, le=5000)
     # Request threads of a process (gunicorn.conf.py sets it to its own): each may store
     # a carrier call on the decision's pool, which is sized to match.
     threads: int = Field(default=1, ge=1, le=256)

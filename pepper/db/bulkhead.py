@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import threading
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 
 from pepper.http.problems import problem
 from pepper.metrics import DB_SHED
@@ -44,6 +44,7 @@ WITHOUT_DATABASE = frozenset({
     "numbers.lookup", "blocklist.get_blocklist", "twilio.status",
 })  # fmt: skip
 _SLOT = "pepper_db_slot"
+EXTENSION_KEY = "pepper_bulkhead"
 
 
 def exempt(endpoint: str | None) -> bool:
@@ -55,16 +56,33 @@ class Bulkhead:
         self.slots = slots
         self._free = threading.BoundedSemaphore(slots)
 
-    def enter(self) -> bool:
-        """Take a slot if one is free; never waits."""
-        return self._free.acquire(blocking=False)
+    def enter(self, wait_s: float = 0.0) -> bool:
+        """Take a slot if one is free, or frees within ``wait_s``."""
+        if wait_s <= 0:
+            return self._free.acquire(blocking=False)
+        return self._free.acquire(timeout=wait_s)
 
     def leave(self) -> None:
         self._free.release()
 
 
+def wait_for_slot(wait_s: float) -> bool:
+    """For a request let through without a slot that finds it cannot answer without the
+    database after all: take a slot if one frees within ``wait_s``, and use the database
+    for the rest of the request. A slow database frees slots within moments; a hung one
+    costs this request ``wait_s``, not a thread held until the watchdog."""
+    bulkhead = current_app.extensions.get(EXTENSION_KEY)
+    if not isinstance(bulkhead, Bulkhead) or g.get(_SLOT, False):
+        return False
+    if not bulkhead.enter(wait_s):
+        return False
+    setattr(g, _SLOT, True)
+    setattr(g, NO_DATABASE, False)
+    return True
+
+
 def init_app(app: Flask, slots: int) -> Bulkhead:
-    bulkhead = Bulkhead(slots)
+    bulkhead = app.extensions[EXTENSION_KEY] = Bulkhead(slots)
 
     @app.before_request
     def _take_slot() -> Response | None:

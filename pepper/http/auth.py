@@ -8,6 +8,7 @@ from flask import request
 from sqlalchemy.exc import SQLAlchemyError
 
 from pepper.auth.tokens import hash_token
+from pepper.db.bulkhead import wait_for_slot
 from pepper.db.outage import unavailable
 from pepper.devices.service import DeviceInfo, device_for_token
 from pepper.errors import Unauthorized, Unavailable
@@ -54,8 +55,17 @@ def authenticate_device() -> None:
     rt = runtime()
     standby = rt.standby
     if standby is not None and not database_usable():
-        request.pepper_device = _recalled(token, Unavailable("no database slot free; retry"))  # type: ignore[attr-defined]
-        return
+        device = standby.devices.recall(hash_token(token))
+        if device is not None:
+            request.pepper_degraded = True  # type: ignore[attr-defined]
+            request.pepper_device = device  # type: ignore[attr-defined]
+            return
+        # Unknown to the standby (Redis lost its data, or the device is new to it): only
+        # the database can tell, if it answers and a slot frees in a moment.
+        if not (standby.database_up() and wait_for_slot(rt.settings.db_slot_wait_ms / 1000)):
+            raise Unavailable(
+                "the database is busy or away and this device is not known without it; retry"
+            )
     try:
         with rt.uow() as uow:
             device = device_for_token(uow, token)
