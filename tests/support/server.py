@@ -22,7 +22,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until_live(base_url: str, process: subprocess.Popen[bytes], timeout: float = 20) -> None:
+def wait_until_live(base_url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
