@@ -76,6 +76,11 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
     model were scored without it: a restarted instance briefly answered with another
     model version than its peers (the cluster run saw it after a rolling restart).
     """
+    if "pepper" not in getattr(worker.wsgi, "extensions", {}):
+        # Another WSGI app (the benchmarks' bare baseline): nothing of Pepper's to start,
+        # and importing Pepper here would cost each of its workers seconds.
+        gc.freeze()
+        return
     try:
         from pepper.screening.views import SCREENER_KEY
 
