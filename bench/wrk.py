@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -73,6 +74,8 @@ def compare(
     lua_env: dict[str, str],
 ) -> dict[str, dict[str, float]]:  # fmt: skip
     """Serve each app in turn, warm it up, and load it the same way."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk (Debian's package)")
     results: dict[str, dict[str, float]] = {}
     for name, app_path in apps:
         process, base = serve(app_path, env)
