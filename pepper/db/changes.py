@@ -89,7 +89,6 @@ class ChangeFeed:
         self._gaps: dict[int, float] = {}  # skipped id -> when first skipped
         self._last_ok = 0.0
         self._last_prune = time.monotonic()
-        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = ProcessThread(self._run, "pepper-changes")
 

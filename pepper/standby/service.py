@@ -55,7 +55,6 @@ class Standby:
         self.replay_every_s = replay_every_s
         self._thread = ProcessThread(self._run, "pepper-replay")
         self._stop = threading.Event()
-        self._lock = threading.Lock()
         self._runtime: Runtime | None = None
         self.retry_s = retry_s
         self._database_down_until = 0.0
