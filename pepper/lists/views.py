@@ -57,15 +57,6 @@ def list_entries(args: dict[str, Any], kind: str) -> tuple[dict[str, Any], dict[
     return {"items": items, "next_cursor": cursor}, headers
 
 
-def forget_copies(device_id: int) -> None:
-    """The list changed: its Redis copies are out of date (pepper/standby/lists.py), and
-    are written again at once, so that an outage finds the list as it is now."""
-    rt = runtime()
-    if rt.standby is not None:
-        rt.standby.lists.forget(device_id)
-        rt.standby.lists.refresh_now(rt.uow, device_id)
-
-
 @blp.post(f"/{KIND}")
 @blp.arguments(EntryIn)
 @blp.response(201, EntryOut)
@@ -89,7 +80,7 @@ def add_entry(body: dict[str, Any], kind: str) -> Response:
                 max_entries=rt.settings.list_max_entries,
             )
         if created:
-            forget_copies(device.id)
+            writes.rewrite_list_copies(rt, device.id)
         response = jsonify(EntryOut().dump(entry))
         response.status_code = 201 if created else 200
         return response
@@ -120,7 +111,7 @@ def delete_entry(kind: str, entry_id: int) -> Response:
     def remove() -> Response:
         with runtime().uow() as uow:
             service.remove(uow, device_id=device.id, kind=kind, entry_id=entry_id)
-        forget_copies(device.id)
+        writes.rewrite_list_copies(runtime(), device.id)
         return Response(status=204)
 
     return answer_or_queue(

@@ -115,6 +115,12 @@ class ListStandby:
         except SQLAlchemyError:
             log.warning("list copies not refreshed: the database failed")
 
+    def rewrite(self, uow_factory: Callable[[], UnitOfWork], device_id: int) -> None:
+        """The device's lists changed (live, or by a replayed edit): drop the stale
+        copies and write them again at once, so that an outage finds them as they are."""
+        self.forget(device_id)
+        self.refresh_now(uow_factory, device_id)
+
     def start_empty(self, device_id: int) -> None:
         """A device registered just now has empty lists: copies without a read."""
         try:

@@ -130,7 +130,7 @@ def _list_add(rt: Runtime, entry: Entry) -> None:
             )  # fmt: skip
     except TooMany as error:
         raise Moot(str(error)) from None
-    _forget_list_copies(rt, device)
+    rewrite_list_copies(rt, device.id)
 
 
 def _list_remove(rt: Runtime, entry: Entry) -> None:
@@ -140,14 +140,13 @@ def _list_remove(rt: Runtime, entry: Entry) -> None:
             lists.remove(uow, device_id=device.id, kind=data["kind"], entry_id=data["entry_id"])
     except NotFound as error:
         raise Moot(str(error)) from None
-    _forget_list_copies(rt, device)
+    rewrite_list_copies(rt, device.id)
 
 
-def _forget_list_copies(rt: Runtime, device: DeviceInfo) -> None:
-    # As a live edit does: the Redis copy of the lists (pepper/standby/lists.py) is stale.
+def rewrite_list_copies(rt: Runtime, device_id: int) -> None:
+    """After a list edit, live or replayed: the Redis copies (pepper/standby/lists.py)."""
     if rt.standby is not None:
-        rt.standby.lists.forget(device.id)
-        rt.standby.lists.refresh_now(rt.uow, device.id)
+        rt.standby.lists.rewrite(rt.uow, device_id)
 
 
 def _device_update(rt: Runtime, entry: Entry) -> None:
