@@ -14,6 +14,7 @@ from pepper.devices.service import DeviceInfo, device_for_token
 from pepper.errors import Unauthorized, Unavailable
 from pepper.runtime import runtime
 from pepper.standby.http import database_failed, database_usable
+from pepper.standby.service import Standby
 
 
 def bearer_of(authorization: str) -> str:
@@ -55,10 +56,9 @@ def authenticate_device() -> None:
     rt = runtime()
     standby = rt.standby
     if standby is not None and not database_usable():
-        device = standby.devices.recall(hash_token(token))
-        if device is not None:
-            request.pepper_degraded = True  # type: ignore[attr-defined]
-            request.pepper_device = device  # type: ignore[attr-defined]
+        recalled = _recalled(standby, token)
+        if recalled is not None:
+            request.pepper_device = recalled  # type: ignore[attr-defined]
             return
         # Unknown to the standby (Redis lost its data, or the device is new to it): only
         # the database can tell, if it answers and a slot frees in a moment.
@@ -73,7 +73,10 @@ def authenticate_device() -> None:
         if standby is None or not unavailable(error):
             raise
         database_failed()
-        device = _recalled(token, error)
+        recalled = _recalled(standby, token)
+        if recalled is None:
+            raise
+        device = recalled
     else:
         if standby is not None and standby.devices.remember(hash_token(token), device):
             # First seen by this process (or Redis lost its data): an outage must find
@@ -82,12 +85,11 @@ def authenticate_device() -> None:
     request.pepper_device = device  # type: ignore[attr-defined]
 
 
-def _recalled(token: str, outage: Exception) -> DeviceInfo:
-    standby = runtime().standby
-    device = standby.devices.recall(hash_token(token)) if standby is not None else None
-    if device is None:
-        raise outage
-    request.pepper_degraded = True  # type: ignore[attr-defined]
+def _recalled(standby: Standby, token: str) -> DeviceInfo | None:
+    """The device Redis kept for this token, the request marked degraded; or None."""
+    device = standby.devices.recall(hash_token(token))
+    if device is not None:
+        request.pepper_degraded = True  # type: ignore[attr-defined]
     return device
 
 
