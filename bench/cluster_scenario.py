@@ -60,7 +60,7 @@ class Plan:
 
 FULL = Plan("full", users=40, load_s=340, fault_s=10, gap_s=8, settle_s=4)
 # The CI version: every step, shorter.
-# Its fault schedule takes ~180 s; the load outlasts it, so every step meets traffic.
+# Its fault schedule took 150-165 s in CI; the load outlasts it, so every step meets traffic.
 SHORT = Plan("short", users=30, load_s=195, fault_s=4, gap_s=2, settle_s=2)
 
 

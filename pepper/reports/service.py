@@ -68,9 +68,9 @@ def submit(
     One device counts once per number: reporting again with the same verdict changes
     nothing but the category; the opposite verdict replaces the first one's evidence.
     ``before_counters`` runs (in the same transaction) just before the shared counters
-    (categories, then number and range reputation)
-    are touched: range rows are hot — every report in an exchange updates them — so
-    their row locks are taken last and held only until the caller's commit.
+    (categories, then number and range reputation) are touched: they are hot rows —
+    every report of a campaign updates them — so their locks are taken last, in a fixed
+    order, and held only until the caller's commit.
     """
     check_reportable(number)
     assert number.e164 is not None
