@@ -132,7 +132,16 @@ def post_fork(server, worker):  # type: ignore[no-untyped-def]
 
 def worker_exit(server, worker):  # type: ignore[no-untyped-def]
     """Store the carrier call records still queued before the worker goes (a graceful
-    stop loses none; pepper/carriers/twilio/recorder.py)."""
+    stop loses none; pepper/carriers/twilio/recorder.py), and the counts not yet in the
+    metrics (pepper/tally.py)."""
+    if "pepper" not in getattr(getattr(worker, "wsgi", None), "extensions", {}):
+        return
+    try:
+        from pepper.tally import tally
+
+        tally.flush()
+    except Exception:
+        worker.log.exception("could not write the last metrics")
     try:
         from pepper.carriers.twilio.recorder import RECORDER_KEY
 

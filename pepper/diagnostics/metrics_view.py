@@ -17,6 +17,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from pepper.errors import Forbidden
 from pepper.runtime import runtime
+from pepper.tally import tally
 
 blueprint = Blueprint("metrics", __name__)
 LOOPBACK = ("127.", "::1")
@@ -34,6 +35,7 @@ def _allowed() -> bool:
 def metrics() -> Response:
     if not _allowed():
         raise Forbidden("metrics need PEPPER_METRICS_TOKEN or a loopback client")
+    tally.flush()  # this process's counts to the second; other workers' within a second
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]

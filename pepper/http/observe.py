@@ -12,6 +12,7 @@ from contextvars import ContextVar, Token
 from flask import Flask, Response, g, request
 
 from pepper.metrics import RATE_LIMITED, REQUEST_SECONDS
+from pepper.tally import tally
 
 _REQUEST_ID = ContextVar("pepper_request_id", default="-")
 # What we accept from a client or a proxy: short, and nothing that could smuggle PII.
@@ -42,9 +43,9 @@ def unbind_request_id(token: Token[str]) -> None:
 def record(route: str, method: str, status: int, seconds: float) -> None:
     """A finished request in the metrics. ``route`` is the rule, never the path: paths
     carry phone numbers and unbounded cardinality."""
-    REQUEST_SECONDS.labels(route=route, method=method, status=f"{status // 100}xx").observe(seconds)
+    tally.observe(REQUEST_SECONDS, route, method, f"{status // 100}xx", value=seconds)
     if status == 429:
-        RATE_LIMITED.labels(route=route).inc()
+        tally.inc(RATE_LIMITED, route)
 
 
 def _begin() -> None:

@@ -43,6 +43,7 @@ from pepper.screening.types import (
     Thresholds,
 )
 from pepper.settings import Settings
+from pepper.tally import tally
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ class Screener:
         except Exception:  # a bug in the policy must not drop a call
             log.exception("decision policy failed")
             return self._degraded("policy_error", route)
-        DECISIONS.labels(action=decision.action.value, rung=decision.rung).inc()
+        tally.inc(DECISIONS, decision.action.value, decision.rung)
         if time.monotonic() - started > self.deadline_s:
             log.warning("decision answered after its deadline")
         receipt = self._receipt(decision, call.number.e164)
@@ -188,8 +189,8 @@ class Screener:
         )  # fmt: skip
 
     def _degraded(self, cause: str, route: str) -> Outcome:
-        FAIL_OPEN.labels(route=route, cause=cause).inc()
-        DECISIONS.labels(action="allow", rung="degraded").inc()
+        tally.inc(FAIL_OPEN, route, cause)
+        tally.inc(DECISIONS, "allow", "degraded")
         log.warning("screening degraded to allow", extra={"cause": cause})
         decision = degraded_decision(cause)
         return Outcome(decision, self._receipt(decision, None), True, 0)
@@ -199,7 +200,7 @@ class Screener:
         if device is None:
             # Misses only: they come with a database read anyway, and a hit must stay
             # cheap (decisions minus misses are the hits).
-            CACHE_MISSES.labels(what="device").inc()
+            tally.inc(CACHE_MISSES, "device")
             return None
         number = normalize(request.number, device.region)
         known: NumberView | None = None
@@ -207,7 +208,7 @@ class Screener:
             assert number.e164 is not None
             known = self.cache.number(number.e164)
             if known is None:
-                CACHE_MISSES.labels(what="number").inc()
+                tally.inc(CACHE_MISSES, "number")
                 return None
         who.row = device.row
         return self._gather(device, number, known, request)

@@ -22,6 +22,7 @@ from pepper.metrics import DEGRADED_ANSWERS
 from pepper.runtime import runtime
 from pepper.standby.outbox import Entry, OutboxFull
 from pepper.standby.service import Standby
+from pepper.tally import tally
 
 Found = TypeVar("Found")
 
@@ -82,7 +83,7 @@ def read_or_recall(
     found = recall(standby)
     if found is None:
         raise outage
-    DEGRADED_ANSWERS.labels(route=route).inc()
+    tally.inc(DEGRADED_ANSWERS, route)
     return found, True
 
 
@@ -110,7 +111,7 @@ def answer_or_queue(
             ticket, replayed = standby.queue(entry()), False
     except OutboxFull:
         raise outage from None  # as without a queue: 503, the client retries
-    DEGRADED_ANSWERS.labels(route=route).inc()
+    tally.inc(DEGRADED_ANSWERS, route)
     response = jsonify({"status": "queued", "ticket": ticket, "detail": QUEUED_DETAIL})
     response.status_code = 202
     if replayed:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import time
 import urllib.request
 
+from pepper.tally import FLUSH_S
 from tests.e2e.test_production_path import call
 
 REQUESTS = 40
@@ -23,11 +25,17 @@ def scrape(server: str) -> str:
 
 
 def test_metrics_add_up_requests_spread_over_two_workers(server: str) -> None:
+    time.sleep(FLUSH_S + 0.5)  # earlier requests (the start-up probes) all written
     before = counted(scrape(server), "/livez")
     for _ in range(REQUESTS):
         assert call("GET", f"{server}/livez")[0] == 200
+    # A single worker's registry would hold only its share of the requests. Each worker
+    # writes its counts within a second (pepper/tally.py); the scraped one at once.
+    deadline = time.monotonic() + 5
     metrics = scrape(server)
-    # A single worker's registry would hold only its share of the requests.
+    while counted(metrics, "/livez") - before < REQUESTS and time.monotonic() < deadline:
+        time.sleep(0.2)
+        metrics = scrape(server)
     assert counted(metrics, "/livez") - before == REQUESTS
     assert "pepper_model_swaps_total" in metrics
     # Each live worker says which model it serves: one series per pid, value 1.

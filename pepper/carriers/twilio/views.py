@@ -33,6 +33,7 @@ from pepper.settings import Settings
 from pepper.standby import writes
 from pepper.standby.http import answer_or_queue
 from pepper.standby.outbox import Entry
+from pepper.tally import tally
 
 log = logging.getLogger(__name__)
 PREFIX = "/twilio"
@@ -69,7 +70,7 @@ def _verify_signature() -> PlainResponse | None:
 
 
 def xml(body: str, outcome: str) -> Response:
-    CARRIER_CALLS.labels(outcome=outcome).inc()
+    tally.inc(CARRIER_CALLS, outcome)
     return Response(body, mimetype=XML)
 
 

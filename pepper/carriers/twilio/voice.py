@@ -36,6 +36,7 @@ from pepper.numbers import InvalidNumber
 from pepper.runtime import Runtime
 from pepper.screening.service import CallRequest, Outcome, Screener
 from pepper.screening.types import Action, Attestation
+from pepper.tally import tally
 
 log = logging.getLogger(__name__)
 RULE = "/twilio/voice"
@@ -58,7 +59,7 @@ class VoiceRoute:
             return self._screen_call(request, form)
         except Exception:  # fail open: an internal error still rings the subscriber
             log.exception("twilio voice webhook failed; ringing through")
-            FAIL_OPEN.labels(route="twilio_voice", cause="error").inc()
+            tally.inc(FAIL_OPEN, "twilio_voice", "error")
             return fallback(form, self.settings)
 
     def _screen_call(self, request: Request, form: MultiDict[str, str]) -> Response:
@@ -138,7 +139,7 @@ class VoiceRoute:
             self.recorder.record(record)
         except Exception:
             log.exception("could not record a carrier call")
-            FAIL_OPEN.labels(route="twilio_record", cause="error").inc()
+            tally.inc(FAIL_OPEN, "twilio_record", "error")
 
 
 def _verstat(form: MultiDict[str, str]) -> str | None:

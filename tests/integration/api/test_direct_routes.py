@@ -14,6 +14,7 @@ from prometheus_client import REGISTRY
 from pepper.http.observe import RequestIdFilter
 from pepper.screening.service import Screener
 from pepper.screening.views import SCREENER_KEY
+from pepper.tally import tally
 from tests.integration.test_errors import assert_problem
 from tests.support.factories import register
 
@@ -97,9 +98,11 @@ def test_an_unexpected_crash_is_a_500_problem_that_leaks_nothing(
 
 def test_decisions_are_timed_under_their_rule(client: FlaskClient) -> None:
     labels = {"route": "/v1/screen", "method": "POST", "status": "2xx"}
+    tally.flush()
     before = REGISTRY.get_sample_value("pepper_request_seconds_count", labels) or 0.0
     response = client.post("/v1/screen", json={"number": NUMBER}, headers=register(client))
     assert response.status_code == 200
+    tally.flush()
     assert REGISTRY.get_sample_value("pepper_request_seconds_count", labels) == before + 1
 
 

@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 
 from pepper.metrics import FAIL_OPEN
+from pepper.tally import tally
 from tests.support.blackhole import blackhole, closed_port
 from tests.support.factories import register, screen
 
@@ -19,6 +20,7 @@ MARGIN_S = 0.7
 
 
 def fail_open_count(cause: str) -> float:
+    tally.flush()
     return FAIL_OPEN.labels(route="screen", cause=cause)._value.get()
 
 

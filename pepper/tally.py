@@ -1,0 +1,85 @@
+"""Counts from the call paths, handed to prometheus_client by one thread per process.
+
+Every ``inc`` and ``observe`` of prometheus_client takes a lock: the metric's own in
+``labels()``, and in multiprocess mode (gunicorn.conf.py) one lock per process for every
+value it writes. Under gunicorn's threads a lock taken on every call is a lock convoy:
+a thread that waited for the lock gets it while it does not hold the GIL, and the thread
+holding the GIL soon needs the lock again and must hand over both. Measured on
+``/twilio/voice`` (four such locks per call, eight threads in one process): 370 µs of
+CPU per call instead of the 170 µs the same calls cost one after another, every one of
+the extra microseconds spent handing the GIL around.
+
+So the call paths only append to a deque (one atomic operation in C, no lock) and a
+thread of the process writes what has gathered every ``FLUSH_S``, adding counts up
+first. Metrics are then up to ``FLUSH_S`` late: ``/metrics`` flushes its own process
+before answering, and a worker flushes before it exits (gunicorn.conf.py), so nothing
+counted is lost on a graceful stop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from typing import Any
+
+from prometheus_client import Counter, Histogram
+
+from pepper.background import ProcessThread
+
+log = logging.getLogger(__name__)
+FLUSH_S = 1.0
+
+# (metric, label values, amount); a Histogram's amount is one observation.
+_Entry = tuple[Any, tuple[str, ...], float]
+
+
+class Tally:
+    def __init__(self, flush_s: float = FLUSH_S) -> None:
+        self.flush_s = flush_s
+        self._pending: deque[_Entry] = deque()
+        self._flushing = threading.Lock()
+        self._thread = ProcessThread(self._run, "pepper-tally")
+
+    def inc(self, counter: Counter, *labels: str, amount: float = 1.0) -> None:
+        self._pending.append((counter, labels, amount))
+        self._thread.ensure()
+
+    def observe(self, histogram: Histogram, *labels: str, value: float) -> None:
+        self._pending.append((histogram, labels, value))
+        self._thread.ensure()
+
+    def flush(self) -> None:
+        """Write everything appended so far to the metrics."""
+        with self._flushing:  # the thread, /metrics and exit may flush at once
+            counts: dict[tuple[Any, tuple[str, ...]], float] = {}
+            pending = self._pending
+            while True:
+                try:
+                    metric, labels, amount = pending.popleft()
+                except IndexError:
+                    break
+                if isinstance(metric, Histogram):
+                    _write(metric, labels, "observe", amount)
+                else:
+                    key = (metric, labels)
+                    counts[key] = counts.get(key, 0.0) + amount
+            for (metric, labels), amount in counts.items():
+                _write(metric, labels, "inc", amount)
+
+    def _run(self) -> None:
+        stop = threading.Event()  # never set: a daemon thread, ends with its process
+        while not stop.wait(self.flush_s):
+            self.flush()
+
+
+def _write(metric: Any, labels: tuple[str, ...], method: str, amount: float) -> None:
+    try:
+        child = metric.labels(*labels) if labels else metric
+        getattr(child, method)(amount)
+    except Exception:  # a bug's bad label set loses its own count, not the others'
+        log.exception("a count could not be written to %s", metric)
+
+
+# One per process: every hot call path counts through it.
+tally = Tally()
