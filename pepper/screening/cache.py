@@ -33,12 +33,11 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from cachetools import TTLCache
-
 from pepper.db.changes import Notice
 from pepper.lists.patterns import PersonalList
 from pepper.model.features import CallerPattern
 from pepper.reputation.core import Evidence
+from pepper.screening.ttl_map import TTLMap
 from pepper.screening.types import AdminLabel, DeviceFacts
 
 # A read never takes this long (deadline 300 ms, statement timeout 5 s): notices older
@@ -104,20 +103,17 @@ class DecisionCache:
     ) -> None:
         self._fresh = fresh
         self._clock = clock
-        self._devices: TTLCache[str, DeviceView] | None = (
-            TTLCache(device_size, device_ttl_s, timer=clock)
-            if device_size and device_ttl_s
-            else None
+        self._devices: TTLMap[str, DeviceView] | None = (
+            TTLMap(device_size, device_ttl_s, clock) if device_size and device_ttl_s else None
         )
-        self._numbers: TTLCache[str, NumberView] | None = (
-            TTLCache(number_size, number_ttl_s, timer=clock)
-            if number_size and number_ttl_s
-            else None
+        self._numbers: TTLMap[str, NumberView] | None = (
+            TTLMap(number_size, number_ttl_s, clock) if number_size and number_ttl_s else None
         )
         # device id -> cache keys of its copies (by token, by id, by Twilio number), so
         # that a notice drops them without a scan. May name keys that expired since.
         self._keys_of: dict[int, set[str]] = {}
         self._bumps = _Bumps(clock)
+        # Writers only: reads take no lock (ttl_map.py tells why).
         self._lock = threading.Lock()
 
     def started(self) -> float:
@@ -127,14 +123,12 @@ class DecisionCache:
     def device(self, key: str | None) -> DeviceView | None:
         if self._devices is None or key is None or not self._fresh():
             return None
-        with self._lock:
-            return self._devices.get(key)
+        return self._devices.get(key)
 
     def number(self, e164: str) -> NumberView | None:
         if self._numbers is None:
             return None
-        with self._lock:
-            return self._numbers.get(e164)
+        return self._numbers.get(e164)
 
     def keep_device(self, key: str | None, view: DeviceView, started: float) -> None:
         if self._devices is None or key is None or not self._fresh():
