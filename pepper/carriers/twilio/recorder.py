@@ -44,9 +44,10 @@ class CallRecorder:
     def __init__(self, engine: Engine, flush_ms: int, max_queued: int) -> None:
         self.engine = engine
         self.flush_s = flush_ms / 1000
+        # No lock around the queue: deque's append and popleft are atomic, and a lock
+        # taken on every call becomes a convoy under gunicorn's threads (pepper/tally.py).
         self._queue: deque[CallRecord] = deque()
         self._max_queued = max_queued
-        self._lock = threading.Lock()
         self._flushing = threading.Lock()  # one batch in flight per process
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -62,22 +63,17 @@ class CallRecorder:
         if not self.behind:
             self._store([record])
             return
-        with self._lock:
-            if len(self._queue) >= self._max_queued:
-                self._queue.popleft()
-                CALL_RECORDS.labels(outcome="dropped").inc()
-            self._queue.append(record)
-            full = len(self._queue) >= BATCH
+        self._queue.append(record)
+        self._drop_over_bound()
         self._thread.ensure()
-        if full:
+        if len(self._queue) >= BATCH:
             self._wake.set()
 
     def flush(self) -> bool:
         """Store everything queued; False when the database is away (the rest waits)."""
         with self._flushing:
             while True:
-                with self._lock:
-                    batch = [self._queue.popleft() for _ in range(min(BATCH, len(self._queue)))]
+                batch = self._take(BATCH)
                 if not batch:
                     return True
                 try:
@@ -103,15 +99,30 @@ class CallRecorder:
         return False
 
     def _put_back(self, batch: list[CallRecord]) -> None:
-        with self._lock:
-            self._queue.extendleft(reversed(batch))
-            while len(self._queue) > self._max_queued:
+        self._queue.extendleft(reversed(batch))
+        self._drop_over_bound()
+
+    def _take(self, most: int) -> list[CallRecord]:
+        batch: list[CallRecord] = []
+        try:
+            while len(batch) < most:
+                batch.append(self._queue.popleft())
+        except IndexError:  # emptied (by us, or by a drop from another thread)
+            pass
+        return batch
+
+    def _drop_over_bound(self) -> None:
+        """Drop the oldest records beyond the bound, each drop counted once (two threads
+        may both drop: the bound is kept, never exceeded for long)."""
+        while len(self._queue) > self._max_queued:
+            try:
                 self._queue.popleft()
-                CALL_RECORDS.labels(outcome="dropped").inc()
+            except IndexError:
+                return
+            CALL_RECORDS.labels(outcome="dropped").inc()
 
     def queued(self) -> int:
-        with self._lock:
-            return len(self._queue)
+        return len(self._queue)
 
     def close(self) -> None:
         """Stop the thread and store what is queued (a graceful stop loses nothing)."""
