@@ -101,3 +101,20 @@ def test_repeated_and_unknown_parameters_are_signed_over_and_accepted(
     params.add("ForwardedFrom", "+14155550133")
     assert isinstance(params, MultiDict)
     assert verbs(signed_post(client, "/twilio/voice", params))
+
+
+def test_a_signature_over_the_url_with_its_default_port_is_accepted_too(
+    twilio_app: Callable[..., Flask],
+) -> None:
+    # Twilio signs the URL with or without the port; the SDK checks both forms.
+    client = twilio_app(public_base_url=PUBLIC).test_client()
+    with_port = f"{PUBLIC}:443/twilio/voice"
+    assert verbs(signed_post(client, "/twilio/voice", call_params(), url=with_port))
+    rotated = signed_post(
+        client, "/twilio/voice", call_params(), url=with_port, token=PREVIOUS_TOKEN
+    )
+    assert verbs(rotated)
+    wrong_port = signed_post(
+        client, "/twilio/voice", call_params(), url=f"{PUBLIC}:80/twilio/voice"
+    )
+    assert wrong_port.status_code == 403
