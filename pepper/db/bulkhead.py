@@ -30,6 +30,7 @@ from pepper.http.problems import problem
 from pepper.metrics import DB_SHED
 from pepper.runtime import runtime
 from pepper.standby.http import NO_DATABASE
+from pepper.tally import tally
 
 # Endpoints that must answer whatever the database does.
 # (/v1/screen and /twilio/voice are direct routes: Flask's hooks never see them.)
@@ -90,7 +91,7 @@ def init_app(app: Flask, slots: int) -> Bulkhead:
         if exempt(endpoint):
             return None
         if not bulkhead.enter():
-            DB_SHED.labels(route=endpoint or "unknown").inc()
+            tally.inc(DB_SHED, endpoint or "unknown")
             if endpoint in WITHOUT_DATABASE and runtime().standby is not None:
                 # It can answer without waiting on the database (pepper/standby).
                 setattr(g, NO_DATABASE, True)

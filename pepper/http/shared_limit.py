@@ -97,6 +97,8 @@ class SharedLimit:
         self._retry_at = 0.0  # time.monotonic(): a clock step must not stall a retry
         self._pid = 0  # the process the sync thread runs in
         self._stop = threading.Event()
+        # Counted here, not through pepper/tally.py: while admit() takes its own lock on
+        # every call, the tally measured no better (bench.threads --route screen).
         self._checks = {p: RATE_LIMIT_CHECKS.labels(path=p) for p in ("fast", "exact", "local")}
 
     def admit(self, key: str) -> Refusal | None:

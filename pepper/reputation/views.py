@@ -21,6 +21,7 @@ from pepper.screening.policy import label_for
 from pepper.screening.types import Action, CallFacts, Sensitivity
 from pepper.screening.views import screener
 from pepper.standby.http import database_failed, database_usable
+from pepper.tally import tally
 
 blp = Blueprint("numbers", __name__, url_prefix="/v1/numbers", description="Caller lookup")
 blp.before_request(authenticate_device)
@@ -78,7 +79,7 @@ def lookup(number: str) -> dict[str, Any]:
     if found is None:
         # Without the database: what this process's decisions last read of the caller.
         body["degraded"] = True
-        DEGRADED_ANSWERS.labels(route="lookup").inc()
+        tally.inc(DEGRADED_ANSWERS, "lookup")
         found = screener().cache.number(parsed.e164)
         if found is None:
             return body
