@@ -50,6 +50,7 @@ class CallRecorder:
         self._max_queued = max_queued
         self._flushing = threading.Lock()  # one batch in flight per process
         self._wake = threading.Event()
+        self._retrying = False  # the last batch failed: the thread is backing off
         self._stop = threading.Event()
         self._thread = ProcessThread(self._run, "pepper-call-records")
 
@@ -66,7 +67,9 @@ class CallRecorder:
         self._queue.append(record)
         self._drop_over_bound()
         self._thread.ensure()
-        if len(self._queue) >= BATCH:
+        # A full batch is stored at once, unless the database is away: then every call
+        # would cut the backoff short (one try per call against a dead server).
+        if len(self._queue) >= BATCH and not self._retrying and not self._wake.is_set():
             self._wake.set()
 
     def flush(self) -> bool:
@@ -145,5 +148,6 @@ class CallRecorder:
             if self._stop.is_set():
                 return
             stored = self.flush()
+            self._retrying = not stored
             # A database that refuses: wait longer between tries, up to 2 s.
             backoff = self.flush_s if stored else min(2.0, max(backoff * 2, 0.1))

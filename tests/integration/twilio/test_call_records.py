@@ -3,12 +3,13 @@ webhooks, kept while the database is away, stored on a graceful stop."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from flask import Flask
 from sqlalchemy import create_engine, text
 
-from pepper.carriers.twilio.recorder import RECORDER_KEY, CallRecorder
+from pepper.carriers.twilio.recorder import BATCH, RECORDER_KEY, CallRecorder
 from pepper.carriers.twilio.records import CallRecord
 from pepper.metrics import CALL_RECORDS
 from pepper.runtime import Runtime
@@ -166,3 +167,30 @@ def test_a_challenge_answered_before_its_record_is_stored_counts_once(
             {"c": CALLER},
         ).one()
     assert tuple(row) == (1, 1)
+
+
+def test_calls_arriving_while_the_database_is_away_do_not_cut_the_retry_backoff_short(
+    twilio_app: Callable[..., Flask],
+) -> None:
+    app = twilio_app()
+    rt: Runtime = app.extensions["pepper"]
+    dead = create_engine(
+        f"postgresql+psycopg://pepper@127.0.0.1:{closed_port()}/pepper",
+        connect_args={"connect_timeout": 1},
+    )
+    recorder = CallRecorder(dead, flush_ms=50, max_queued=100_000)
+    subscriber = subscriber_id(rt)
+    failed = CALL_RECORDS.labels(outcome="failed")._value.get()
+    started = time.monotonic()
+    n = 0
+    while time.monotonic() - started < 1.0:  # a full batch queued, and calls still coming
+        recorder.record(record(f"CA{n:032d}", subscriber))
+        n += 1
+        if n > BATCH:
+            time.sleep(0.002)
+    recorder.close()
+    tries = (CALL_RECORDS.labels(outcome="failed")._value.get() - failed) / BATCH
+    # Backing off from 50 ms (0.1, 0.2, 0.4, 0.8 s): a handful of tries in a second, not
+    # one per call.
+    assert 1 <= tries <= 8, tries
+    dead.dispose()
