@@ -69,6 +69,12 @@ def child_exit(server, worker):  # type: ignore[no-untyped-def]
     multiprocess.mark_process_dead(worker.pid)
 
 
+def _runtime_of(app):  # type: ignore[no-untyped-def]
+    """Pepper's runtime in this WSGI app; None for another app (the benchmarks' bare
+    baseline) or a worker that failed to boot before loading it."""
+    return getattr(app, "extensions", {}).get("pepper")  # pepper.runtime.EXTENSION_KEY
+
+
 def post_worker_init(worker):  # type: ignore[no-untyped-def]
     """Load the active model before the first request, not during it.
 
@@ -76,26 +82,26 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
     model were scored without it: a restarted instance briefly answered with another
     model version than its peers (the cluster run saw it after a rolling restart).
     """
-    if "pepper" not in getattr(worker.wsgi, "extensions", {}):
-        # Another WSGI app (the benchmarks' bare baseline): nothing of Pepper's to start,
-        # and importing Pepper here would cost each of its workers seconds.
+    app = worker.wsgi
+    runtime = _runtime_of(app)
+    if runtime is None:
+        # Another WSGI app: nothing of Pepper's to start, and importing Pepper here would
+        # cost each of its workers seconds.
         gc.freeze()
         return
     try:
         from pepper.screening.views import SCREENER_KEY
 
-        app = worker.wsgi
         with app.app_context():
             app.extensions[SCREENER_KEY].scorer.refresh()
-        app.extensions["pepper"].changes.start()  # decisions may use the cache at once
+        runtime.changes.start()  # decisions may use the cache at once
     except Exception:  # the model is followed again on the next poll anyway
         worker.log.exception("could not load the active model at start")
     try:
         from pepper.blocklist.views import CACHE_KEY, warm_cache
 
-        app = worker.wsgi
         if CACHE_KEY in app.extensions:  # the newest block lists, to answer without a database
-            warm_cache(app.extensions["pepper"], app.extensions[CACHE_KEY])
+            warm_cache(runtime, app.extensions[CACHE_KEY])
     except Exception:
         worker.log.exception("could not preload the block lists")
     # What a worker has loaded by now (modules, phone-number metadata, the model) lives
@@ -122,10 +128,8 @@ def pre_fork(server, worker):  # type: ignore[no-untyped-def]
 
 def post_fork(server, worker):  # type: ignore[no-untyped-def]
     """A database connection must never be shared by two processes."""
-    from pepper.runtime import EXTENSION_KEY
-
-    runtime = getattr(server.app.wsgi(), "extensions", {}).get(EXTENSION_KEY)
-    if runtime is not None:  # None: another WSGI app (the benchmarks' bare baseline)
+    runtime = _runtime_of(server.app.wsgi())
+    if runtime is not None:
         runtime.engine.dispose(close=False)
         runtime.decision_engine.dispose(close=False)
 
@@ -134,7 +138,8 @@ def worker_exit(server, worker):  # type: ignore[no-untyped-def]
     """Store the carrier call records still queued before the worker goes (a graceful
     stop loses none; pepper/carriers/twilio/recorder.py), and the counts not yet in the
     metrics (pepper/tally.py)."""
-    if "pepper" not in getattr(getattr(worker, "wsgi", None), "extensions", {}):
+    app = getattr(worker, "wsgi", None)
+    if _runtime_of(app) is None:
         return
     try:
         from pepper.tally import tally
@@ -145,8 +150,7 @@ def worker_exit(server, worker):  # type: ignore[no-untyped-def]
     try:
         from pepper.carriers.twilio.recorder import RECORDER_KEY
 
-        app = getattr(worker, "wsgi", None)  # None when the worker failed to boot
-        recorder = app.extensions.get(RECORDER_KEY) if app is not None else None
+        recorder = app.extensions.get(RECORDER_KEY)
         if recorder is not None:
             recorder.close()
     except Exception:
