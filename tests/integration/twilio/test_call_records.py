@@ -4,10 +4,11 @@ webhooks, kept while the database is away, stored on a graceful stop."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import pytest
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from pepper.carriers.twilio.recorder import BATCH, RECORDER_KEY, CallRecorder
 from pepper.carriers.twilio.records import CallRecord
@@ -17,6 +18,17 @@ from tests.support.blackhole import closed_port
 from tests.support.twilio import call_params, signed_post, verbs
 
 CALLER = "+12025550143"
+
+
+@pytest.fixture
+def dead() -> Iterator[Engine]:
+    """An engine whose server is away: its port refuses connections."""
+    engine = create_engine(
+        f"postgresql+psycopg://pepper@127.0.0.1:{closed_port()}/pepper",
+        connect_args={"connect_timeout": 1},
+    )
+    yield engine
+    engine.dispose()
 
 
 def caller_stats(rt: Runtime) -> dict[str, int]:
@@ -82,14 +94,10 @@ def test_a_batch_counts_each_call_once_and_each_subscriber_once(
 
 
 def test_records_wait_for_a_database_that_is_away_and_are_stored_once_it_is_back(
-    twilio_app: Callable[..., Flask],
+    twilio_app: Callable[..., Flask], dead: Engine
 ) -> None:
     app = twilio_app()
     rt: Runtime = app.extensions["pepper"]
-    dead = create_engine(
-        f"postgresql+psycopg://pepper@127.0.0.1:{closed_port()}/pepper",
-        connect_args={"connect_timeout": 1},
-    )
     recorder = CallRecorder(dead, flush_ms=10_000, max_queued=100)
     subscriber = subscriber_id(rt)
     for n in range(3):
@@ -101,7 +109,6 @@ def test_records_wait_for_a_database_that_is_away_and_are_stored_once_it_is_back
     assert recorder.flush()  # nothing left, nothing stored twice
     assert recorder.queued() == 0
     assert caller_stats(rt) == {"calls": 3, "subscribers": 1, "finished": 0}
-    dead.dispose()
 
 
 def test_a_full_queue_drops_its_oldest_records_and_counts_them(
@@ -170,14 +177,10 @@ def test_a_challenge_answered_before_its_record_is_stored_counts_once(
 
 
 def test_calls_arriving_while_the_database_is_away_do_not_cut_the_retry_backoff_short(
-    twilio_app: Callable[..., Flask],
+    twilio_app: Callable[..., Flask], dead: Engine
 ) -> None:
     app = twilio_app()
     rt: Runtime = app.extensions["pepper"]
-    dead = create_engine(
-        f"postgresql+psycopg://pepper@127.0.0.1:{closed_port()}/pepper",
-        connect_args={"connect_timeout": 1},
-    )
     recorder = CallRecorder(dead, flush_ms=50, max_queued=100_000)
     subscriber = subscriber_id(rt)
     failed = CALL_RECORDS.labels(outcome="failed")._value.get()
@@ -193,4 +196,3 @@ def test_calls_arriving_while_the_database_is_away_do_not_cut_the_retry_backoff_
     # Backing off from 50 ms (0.1, 0.2, 0.4, 0.8 s): a handful of tries in a second, not
     # one per call.
     assert 1 <= tries <= 8, tries
-    dead.dispose()
