@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, text
+from sqlalchemy import Connection, bindparam, delete, text
 
 from pepper.auth.models import ApiClient
 from pepper.auth.service import create_client
@@ -71,13 +71,20 @@ def register(uow: UnitOfWork, **fields: Any) -> tuple[DeviceInfo, str]:
     return info, token
 
 
-# One indexed lookup by the token's hash, in Core: it runs on every call decision.
-_BY_TOKEN = text(
+# A live device token's device, in DeviceInfo's order; S608: constants only.
+_DEVICES = (
     "SELECT d.id, d.client_id, d.platform, d.app_version, d.os_version, d.device_model,"
-    " d.default_region, d.sensitivity, d.withheld_action, d.own_number, d.created_at"
-    " FROM api_clients c JOIN devices d ON d.client_id = c.id"
-    " WHERE c.token_hash = :token_hash AND c.kind = 'device' AND c.revoked_at IS NULL"
-).columns(created_at=UTCDateTime())
+    " d.default_region, d.sensitivity, d.withheld_action, d.own_number, d.created_at,"
+    " c.token_hash FROM api_clients c JOIN devices d ON d.client_id = c.id"
+    " WHERE c.kind = 'device' AND c.revoked_at IS NULL AND c.token_hash"
+)
+# One indexed lookup by the token's hash, in Core: it runs on every call decision.
+_BY_TOKEN = text(_DEVICES + " = :token_hash").columns(created_at=UTCDateTime())
+_BY_TOKENS = (
+    text(_DEVICES + " IN :token_hashes")
+    .bindparams(bindparam("token_hashes", expanding=True))
+    .columns(created_at=UTCDateTime())
+)
 
 
 def device_by_token(connection: Connection, *, token: str) -> DeviceInfo:
@@ -89,7 +96,15 @@ def device_by_token(connection: Connection, *, token: str) -> DeviceInfo:
     row = connection.execute(_BY_TOKEN, {"token_hash": hash_token(token)}).first()
     if row is None:
         raise Unauthorized()
-    return DeviceInfo(*row)
+    return DeviceInfo(*row[:-1])
+
+
+def devices_by_token_hashes(
+    connection: Connection, token_hashes: list[str]
+) -> dict[str, DeviceInfo]:
+    """The devices of those token hashes still live (erased and revoked ones absent)."""
+    rows = connection.execute(_BY_TOKENS, {"token_hashes": token_hashes})
+    return {row[-1]: DeviceInfo(*row[:-1]) for row in rows}
 
 
 def device_by_id(uow: UnitOfWork, device_id: int) -> DeviceInfo | None:

@@ -8,12 +8,14 @@ writes that the replay drops because the device is gone.
 
 Writes are throttled per process: an entry younger than a quarter of its TTL is not
 written again, so a busy device costs one SET every day or so, not one per request. A
-Redis that lost its data is noticed (``check_kept``) and every process writes again.
+Redis that lost its data is noticed (``check_kept``): every process writes again, at
+once, the devices it had written, as the database has them now (service.py).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 import uuid
@@ -71,21 +73,36 @@ class DeviceStandby:
             return False
         return True
 
-    def check_kept(self) -> None:
-        """Forget what this process believes Redis holds when Redis lost its data (a
-        restart without persistence). A marker key holds a random epoch, set by the first
-        process to find it missing; every process compares it with the epoch it last saw.
-        Without this, devices written before the loss were never written again, and an
-        outage after it found none of them."""
+    def check_kept(self) -> list[str]:
+        """The token hashes this process had written, when Redis lost their entries (a
+        restart without persistence); else none. A marker key holds a random epoch, set
+        by the first process to find it missing; every process compares it with the epoch
+        it last saw. Without this, devices written before the loss were never written
+        again, and an outage after it found none of them."""
         marker = f"{self.prefix}standby:epoch"
         with self.client.pipeline(transaction=False) as pipe:
             pipe.set(marker, uuid.uuid4().hex, nx=True, ex=self.ttl_s)
             pipe.get(marker)
             _, epoch = pipe.execute()
-        if epoch != self._epoch:
-            with self._lock:
-                self._written.clear()
-            self._epoch = epoch
+        if epoch == self._epoch:
+            return []
+        self._epoch = epoch
+        with self._lock:
+            # Still known, as never written: their next request writes them (and their
+            # lists, pepper/http/auth.py) again too.
+            self._written = dict.fromkeys(self._written, -math.inf)
+            return list(self._written)
+
+    def rewrite(self, token_hashes: list[str], devices: dict[str, DeviceInfo]) -> None:
+        """Write again the devices of these token hashes that ``devices`` still holds, in
+        one round trip; the others (erased, revoked) are forgotten."""
+        with self._lock:
+            for gone in set(token_hashes) - devices.keys():
+                self._written.pop(gone, None)
+        with self.client.pipeline(transaction=False) as pipe:
+            for token_hash, device in devices.items():
+                pipe.set(key(self.prefix, token_hash), encode(device), ex=self.ttl_s)
+            pipe.execute()
 
     def recall(self, token_hash: str) -> DeviceInfo | None:
         """The device last seen with this token, or None (also when Redis fails)."""

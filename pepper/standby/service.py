@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -16,6 +17,7 @@ import redis
 
 from pepper.background import ProcessThread
 from pepper.db.outage import unavailable
+from pepper.devices.service import devices_by_token_hashes
 from pepper.errors import Unprocessable
 from pepper.metrics import QUEUED_WRITES
 from pepper.standby import outbox
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REPLAY_BATCH = 100
+REWRITE_BATCH = 1000  # token hashes per statement when devices are written again
 # An entry another process took and did not finish in this long (it died) is taken over.
 RECLAIM_AFTER_MS = 30_000
 
@@ -56,6 +59,7 @@ class Standby:
         self._thread = ProcessThread(self._run, "pepper-replay")
         self._stop = threading.Event()
         self._runtime: Runtime | None = None
+        self._lost: set[str] = set()  # token hashes to write again, from the database
         self.retry_s = retry_s
         self._database_down_until = 0.0
 
@@ -124,6 +128,19 @@ class Standby:
         self._stop.set()
         self._thread.join(wait_s)
 
+    def keep_devices(self, rt: Runtime) -> None:
+        """When Redis lost its data, write the devices this process had written again at
+        once, read from the database (an erased or revoked one is not brought back), not
+        at each device's next request: a device silent until the database is busy would
+        be unknown then. Until the database answers, they wait for the next round."""
+        self._lost.update(self.devices.check_kept())
+        while self._lost:
+            chunk = list(itertools.islice(self._lost, REWRITE_BATCH))
+            with rt.engine.connect() as connection:
+                found = devices_by_token_hashes(connection, chunk)
+            self.devices.rewrite(chunk, found)
+            self._lost.difference_update(chunk)
+
     def replay(self, rt: Runtime) -> int:
         """Apply what is queued until the queue is empty or the database fails; returns
         how many entries were applied or dropped."""
@@ -167,7 +184,10 @@ class Standby:
         assert self._runtime is not None
         while not self._stop.wait(self.replay_every_s):
             try:
-                self.devices.check_kept()
+                self.keep_devices(self._runtime)
+            except Exception as error:  # Redis or the database away: next round
+                log.warning("devices not written again yet: %s", type(error).__name__)
+            try:
                 self.replay(self._runtime)
             except Exception as error:  # Redis or the database away: next round
                 log.warning("replay of queued writes failed: %s", type(error).__name__)

@@ -14,6 +14,8 @@ from flask import Flask
 from sqlalchemy import select, text
 
 from pepper.carriers.twilio import subscribers
+from pepper.devices import service as device_service
+from pepper.devices.service import device_for_token
 from pepper.lists.models import ListEntry
 from pepper.metrics import QUEUED_WRITES
 from pepper.reports.models import IdempotencyKey, Report
@@ -242,6 +244,29 @@ def test_after_redis_lost_its_data_every_process_writes_its_devices_again(
     live.get("/v1/devices/me", headers=headers)
     assert away.get("/v1/devices/me", headers=headers).status_code == 200
     assert away.get("/v1/lists/block", headers=headers).status_code == 200  # lists too
+
+
+def test_after_redis_lost_its_data_a_process_writes_the_devices_it_knew_at_once_from_the_database(
+    pair: tuple[Flask, Flask],
+) -> None:
+    """Not at each device's next request: a device that says nothing until the database
+    is busy would otherwise be unknown then (the cluster run: a 503 while PostgreSQL was
+    100 ms slow, moments after Redis restarted empty)."""
+    healthy, cut_off = pair
+    rt = runtime_of(healthy)
+    standby = rt.standby
+    assert standby is not None
+    kept, erased = seen_device(healthy), seen_device(healthy)
+    standby.keep_devices(rt)  # the replay thread's round: the marker set, nothing lost
+    with rt.uow() as uow:  # erased by another server: this process still knows its token
+        device = device_for_token(uow, erased["Authorization"].removeprefix("Bearer "))
+        device_service.erase(uow, device)
+    standby.client.delete(*standby.client.keys(f"{standby.prefix}*"))  # a restart, empty
+    away = cut_off.test_client()
+    assert away.get("/v1/devices/me", headers=kept).status_code == 503
+    standby.keep_devices(rt)  # the next round, no request in between
+    assert away.get("/v1/devices/me", headers=kept).status_code == 200
+    assert away.get("/v1/devices/me", headers=erased).status_code == 503  # not brought back
 
 
 def test_after_the_database_failed_a_request_the_process_does_without_it_for_a_moment(
