@@ -23,6 +23,7 @@ import os
 import socket
 import threading
 import time
+import weakref
 from typing import Any
 
 from sqlalchemy import Engine, event, exc
@@ -91,6 +92,15 @@ class Watchdog:
                 self._wake.wait(None if nearest is None else max(0.0, nearest - now))
 
 
+# The watchdog of each engine it was installed on, for statements that run on the
+# driver's cursor and so raise no SQLAlchemy event (pepper/db/driver.py).
+_INSTALLED: weakref.WeakKeyDictionary[Engine, Watchdog] = weakref.WeakKeyDictionary()
+
+
+def of(engine: Engine) -> Watchdog | None:
+    return _INSTALLED.get(engine)
+
+
 def _socket_of(dbapi_connection: Any) -> int | None:
     pgconn = getattr(dbapi_connection, "pgconn", None)  # psycopg 3
     try:
@@ -119,6 +129,7 @@ def _shut_down(fd: int, inode: int) -> bool:
 def install(engine: Engine, limit_s: float, *, ping: bool = True) -> Watchdog:
     """Arm every statement of ``engine`` (PostgreSQL), and ping at checkout if ``ping``."""
     watchdog = Watchdog(limit_s)
+    _INSTALLED[engine] = watchdog
 
     # Keyed by the DBAPI cursor: it is at hand in all three events, even when the
     # connection was invalidated by the error.

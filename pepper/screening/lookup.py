@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, String, TextClause, bindparam, text
+from sqlalchemy import Connection, TextClause, text
 
 from pepper.auth.tokens import hash_token
+from pepper.db.driver import fetch_all
 from pepper.lists.patterns import PersonalList
 from pepper.model.features import CallerPattern
 from pepper.numbers import NormalizedNumber, normalize
@@ -52,7 +53,7 @@ SELECT 'admin:' || verdict AS src, pattern AS key, category AS label,
 UNION ALL
 SELECT 'counter', key, NULL, 0, spam_w, ham_w, complaint_w, spam_n, ham_n, complaint_n,
        ref_epoch
-  FROM reputation_counters WHERE key IN :keys
+  FROM reputation_counters WHERE key IN (:key0, :key1, :key2)
 UNION ALL
 SELECT 'category', category, NULL, n, {_F}, {_F}, {_F}, 0, 0, 0, {_F}
   FROM report_categories WHERE e164 = :e164 AND n > 0
@@ -124,17 +125,19 @@ def _statement(who_sql: str, with_number: bool) -> TextClause:
     # who_sql is one of this package's constants (by_token, by_device, subscriber_who).
     rows = f"{_LIST} UNION ALL {_NUMBER}" if with_number else _LIST
     sql = f"WITH who AS ({who_sql}) SELECT who.*, s.* FROM who LEFT JOIN ({rows}) s ON 1 = 1"  # noqa: S608
-    statement = text(sql)
-    if with_number:
-        statement = statement.bindparams(bindparam("keys", expanding=True, type_=String))
-    return statement
+    return text(sql)
 
 
-_NUMBER_ONLY = text(_NUMBER).bindparams(bindparam("keys", expanding=True, type_=String))
+_NUMBER_ONLY = text(_NUMBER)
 
 
 def _number_params(number: NormalizedNumber) -> dict[str, Any]:
-    return {"e164": number.e164, "keys": evidence_keys(number), "yes": True, "no": False}
+    # A number has one to three evidence keys (itself and its ranges): the statement
+    # takes three, the first repeated, so that it is the same text on every read (one
+    # prepared statement, no list expanded per read).
+    keys = evidence_keys(number)
+    key0, key1, key2 = (keys + [keys[0]] * 2)[:3]
+    return {"e164": number.e164, "key0": key0, "key1": key1, "key2": key2, "yes": True, "no": False}
 
 
 def usable(number: NormalizedNumber | None) -> bool:
@@ -152,7 +155,7 @@ def read_device(
     if with_number:
         assert number is not None
         params.update(_number_params(number))
-    rows = connection.execute(_statement(who.sql, with_number), params).all()
+    rows = fetch_all(connection, _statement(who.sql, with_number), params)
     if not rows:
         raise who.unknown()
     width = len(rows[0]) - SIGNAL_COLUMNS
@@ -167,8 +170,8 @@ def read_device(
 
 def read_number(connection: Connection, number: NormalizedNumber) -> NumberView:
     """The signals about a caller (``number`` must be usable)."""
-    rows = connection.execute(_NUMBER_ONLY, _number_params(number)).all()
-    return _number_view([tuple(row) for row in rows], evidence_keys(number))
+    rows = fetch_all(connection, _NUMBER_ONLY, _number_params(number))
+    return _number_view(rows, evidence_keys(number))
 
 
 def _device_view(row: tuple[Any, ...], signal_rows: list[tuple[Any, ...]]) -> DeviceView:

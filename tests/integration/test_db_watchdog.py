@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from cluster.faultproxy import serve, write_mode
-from pepper.db import make_engine
+from pepper.db import driver, make_engine
 from pepper.db.dialect import allow_long_statements
 from pepper.settings import Settings
 from tests.support.server import free_port
@@ -85,4 +85,41 @@ def test_a_deliberately_long_statement_is_not_cut_by_the_watchdog(
     with Session(engine) as session, pytest.raises(OperationalError):
         # Checked in and out again: bounded as before (the server cancels it at 0.5 s).
         session.execute(text("SELECT pg_sleep(2)"))
+    engine.dispose()
+
+
+def test_a_decision_read_on_the_drivers_cursor_is_bounded_too(
+    proxied_url: tuple[str, Path],
+) -> None:
+    """The decision's reads skip SQLAlchemy's events (pepper/db/driver.py): the watchdog
+    must arm them all the same, or a frozen server holds the lookup thread for good."""
+    url, control = proxied_url
+    settings = Settings(env="test", database_url=url, db_statement_timeout_ms=500)
+    engine = make_engine(settings, pre_ping=False)  # as the decision's engine
+    read = text("SELECT 1 AS one")
+    outcome: list[object] = []
+    # Not closed on failure: a read that was not bounded still holds the connection.
+    connection = engine.connect()
+    assert driver.fetch_all(connection, read, {}) == [(1,)]
+    write_mode(control, "blackhole")
+    time.sleep(0.3)
+
+    def attempt() -> None:
+        try:
+            outcome.append(driver.fetch_all(connection, read, {}))
+        except DBAPIError as error:
+            outcome.append(error)
+
+    started = time.monotonic()
+    reader = threading.Thread(target=attempt, daemon=True)
+    reader.start()
+    reader.join(timeout=6)
+    waited = time.monotonic() - started
+    write_mode(control, "pass")
+    assert outcome, f"no answer after {waited:.1f} s: the read was not bounded"
+    (error,) = outcome
+    assert isinstance(error, DBAPIError)
+    assert error.connection_invalidated
+    assert 1.0 <= waited < 3.0  # statement_timeout + 1 s of grace
+    connection.close()
     engine.dispose()

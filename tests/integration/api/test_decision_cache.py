@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import Engine, event, text
 
+from pepper.db import driver
 from pepper.db.changes import ChangeFeed, Notice, note
 from pepper.runtime import Runtime
 from tests.support.factories import register, screen
@@ -22,15 +23,23 @@ SYNC_S = 0.1
 
 @contextmanager
 def statements(engine: Engine) -> Iterator[list[str]]:
+    """The statements run on ``engine``: through SQLAlchemy, and on the driver's cursor
+    (the decision's reads on PostgreSQL, pepper/db/driver.py)."""
     seen: list[str] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         seen.append(statement)
 
+    def count_driver_read(on: Engine, statement: str) -> None:
+        if on is engine:
+            seen.append(statement)
+
     event.listen(engine, "before_cursor_execute", count)
+    forget = driver.observe(count_driver_read)
     try:
         yield seen
     finally:
+        forget()
         event.remove(engine, "before_cursor_execute", count)
 
 
