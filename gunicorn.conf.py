@@ -7,7 +7,15 @@ import shutil
 import tempfile
 
 bind = os.environ.get("PEPPER_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("PEPPER_WORKERS", str(multiprocessing.cpu_count() * 2 + 1)))
+# One process per CPU this process may run on, and never fewer than two (one restarting
+# or stuck leaves the other). gunicorn's "2 x CPUs + 1" is for sync workers, whose
+# processes sit waiting on I/O; a process here has threads for that, and Python runs one
+# of them at a time, so one CPU is what a process can use. More processes than CPUs only
+# contend: on two CPUs, five made every call cost more CPU than two did, and in the same
+# run two answered more calls, sooner (bench.twilio_load, BENCHMARKS.md). The cluster
+# run used two per instance throughout.
+_cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+workers = int(os.environ.get("PEPPER_WORKERS", str(max(2, _cpus or multiprocessing.cpu_count()))))
 # Several threads per process: a request waiting on a slow or unreachable database must
 # not hold up the requests that do not wait for it — health checks, and decisions that
 # fail open after 300 ms. With one request per process (sync workers), PostgreSQL 100 ms
