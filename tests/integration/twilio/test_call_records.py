@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
@@ -91,6 +92,43 @@ def test_a_batch_counts_each_call_once_and_each_subscriber_once(
     assert recorder.flush()
     assert caller_stats(rt) == {"calls": 3, "subscribers": 1, "finished": 0}
     assert len(call_rows(rt)) == 4
+
+
+def test_a_batch_stores_every_field_of_every_record_as_recorded(
+    twilio_app: Callable[..., Flask],
+) -> None:
+    app = twilio_app(call_record_flush_ms=10_000)
+    rt: Runtime = app.extensions["pepper"]
+    recorder: CallRecorder = app.extensions[RECORDER_KEY]
+    subscriber = subscriber_id(rt)
+    at = datetime(2026, 12, 1, 18, 30, 5, 123456, tzinfo=UTC)
+    challenged = CallRecord(
+        "CA" + "1" * 32, subscriber, CALLER, "challenge", "Scam Likely «x» \"q\"",
+        "r" * 40, "7", at,
+    )  # fmt: skip
+    bare = CallRecord("CA" + "2" * 32, None, None, "allow", None, None, None, at)
+    recorder.record(challenged)
+    recorder.record(bare)
+    assert recorder.flush()
+    columns = "call_sid, subscriber_id, caller, action, label, decision_id, challenge_digit"
+    with rt.engine.connect() as connection:
+        rows = connection.execute(text(f"SELECT {columns}, created_at FROM calls ORDER BY id"))
+        stored = [(*row[:-1], _utc(row[-1])) for row in rows]
+        epochs = connection.execute(
+            text("SELECT first_epoch, last_epoch FROM caller_stats WHERE caller = :c"),
+            {"c": CALLER},
+        ).one()
+    assert stored == [
+        (challenged.call_sid, subscriber, CALLER, "challenge", challenged.label, "r" * 40, "7", at),
+        (bare.call_sid, None, None, "allow", None, None, None, at),
+    ]
+    assert tuple(epochs) == (at.timestamp(), at.timestamp())
+
+
+def _utc(value: datetime | str) -> datetime:
+    """A stored timestamp as an aware UTC datetime (SQLite keeps it naive, in UTC)."""
+    stamp = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
 
 
 def test_records_wait_for_a_database_that_is_away_and_are_stored_once_it_is_back(
