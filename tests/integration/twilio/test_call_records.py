@@ -79,13 +79,18 @@ def test_a_status_callback_before_its_record_still_counts_the_call_once(
     assert caller_stats(rt) == {"calls": 1, "subscribers": 1, "finished": 1}
 
 
-def test_a_batch_counts_each_call_once_and_each_subscriber_once(
-    twilio_app: Callable[..., Flask],
-) -> None:
+@pytest.fixture
+def batching(twilio_app: Callable[..., Flask]) -> tuple[Runtime, CallRecorder, int]:
+    """A runtime, its recorder storing only on flush(), and the subscriber's id."""
     app = twilio_app(call_record_flush_ms=10_000)
     rt: Runtime = app.extensions["pepper"]
-    recorder: CallRecorder = app.extensions[RECORDER_KEY]
-    subscriber = subscriber_id(rt)
+    return rt, app.extensions[RECORDER_KEY], subscriber_id(rt)
+
+
+def test_a_batch_counts_each_call_once_and_each_subscriber_once(
+    batching: tuple[Runtime, CallRecorder, int],
+) -> None:
+    rt, recorder, subscriber = batching
     for n in (1, 2, 3, 2, 1):  # two CallSids delivered twice within the batch
         recorder.record(record(f"CA{n:032d}", subscriber))
     recorder.record(record("CA" + "9" * 32, subscriber, caller=None))  # withheld caller
@@ -95,12 +100,9 @@ def test_a_batch_counts_each_call_once_and_each_subscriber_once(
 
 
 def test_a_batch_stores_every_field_of_every_record_as_recorded(
-    twilio_app: Callable[..., Flask],
+    batching: tuple[Runtime, CallRecorder, int],
 ) -> None:
-    app = twilio_app(call_record_flush_ms=10_000)
-    rt: Runtime = app.extensions["pepper"]
-    recorder: CallRecorder = app.extensions[RECORDER_KEY]
-    subscriber = subscriber_id(rt)
+    rt, recorder, subscriber = batching
     at = datetime(2026, 12, 1, 18, 30, 5, 123456, tzinfo=UTC)
     challenged = CallRecord(
         "CA" + "1" * 32, subscriber, CALLER, "challenge", "Scam Likely «x» \"q\"",
