@@ -1,7 +1,8 @@
-"""The decision's reads: at most one round trip, Core SQL, no ORM on the hot path.
+"""The decision's reads: at most one round trip, plain SQL, no ORM on the hot path.
 
 BASELINES: a PostgreSQL round trip costs ~180 µs through Core and ~640 µs through
-the ORM with a new session. A decision needs whom the call is for (a device found by
+the ORM with a new session; on PostgreSQL these reads skip Core too and run on the
+driver's cursor (pepper/db/driver.py). A decision needs whom the call is for (a device found by
 its token, or a carrier subscriber and its device, with its personal lists) and every
 signal about the caller — operator labels, number and range counters, report
 categories, the caller's carrier pattern. Whichever of the two the process's cache
@@ -131,11 +132,10 @@ def _statement(who_sql: str, with_number: bool) -> TextClause:
 _NUMBER_ONLY = text(_NUMBER)
 
 
-def _number_params(number: NormalizedNumber) -> dict[str, Any]:
+def _number_params(number: NormalizedNumber, keys: list[str]) -> dict[str, Any]:
     # A number has one to three evidence keys (itself and its ranges): the statement
     # takes three, the first repeated, so that it is the same text on every read (one
     # prepared statement, no list expanded per read).
-    keys = evidence_keys(number)
     key0, key1, key2 = (keys + [keys[0]] * 2)[:3]
     return {"e164": number.e164, "key0": key0, "key1": key1, "key2": key2, "yes": True, "no": False}
 
@@ -150,28 +150,28 @@ def read_device(
 ) -> tuple[DeviceView, NumberView | None]:
     """Find ``who`` (raising ``who.unknown()`` when nothing matches) with its lists, and
     in the same statement the signals about ``number`` when it is usable."""
-    with_number = number is not None and usable(number)
+    keys = evidence_keys(number) if number is not None and usable(number) else None
     params: dict[str, Any] = {**who.params, "yes": True, "no": False}
-    if with_number:
+    if keys is not None:
         assert number is not None
-        params.update(_number_params(number))
-    rows = fetch_all(connection, _statement(who.sql, with_number), params)
+        params.update(_number_params(number, keys))
+    rows = fetch_all(connection, _statement(who.sql, keys is not None), params)
     if not rows:
         raise who.unknown()
     width = len(rows[0]) - SIGNAL_COLUMNS
     who.row = tuple(rows[0][:width])
     signal_rows = [tuple(row[width:]) for row in rows if row[width] is not None]
     device = _device_view(who.row, signal_rows)
-    if not with_number:
+    if keys is None:
         return device, None
-    assert number is not None
-    return device, _number_view(signal_rows, evidence_keys(number))
+    return device, _number_view(signal_rows, keys)
 
 
 def read_number(connection: Connection, number: NormalizedNumber) -> NumberView:
     """The signals about a caller (``number`` must be usable)."""
-    rows = fetch_all(connection, _NUMBER_ONLY, _number_params(number))
-    return _number_view(rows, evidence_keys(number))
+    keys = evidence_keys(number)
+    rows = fetch_all(connection, _NUMBER_ONLY, _number_params(number, keys))
+    return _number_view(rows, keys)
 
 
 def _device_view(row: tuple[Any, ...], signal_rows: list[tuple[Any, ...]]) -> DeviceView:
