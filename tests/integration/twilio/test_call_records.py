@@ -58,6 +58,20 @@ def subscriber_id(rt: Runtime) -> int:
         return int(connection.execute(text("SELECT id FROM subscribers")).scalar_one())
 
 
+def own_recorder(
+    twilio_app: Callable[..., Flask],
+    engine: Engine | None = None,
+    *,
+    flush_ms: int = 10_000,
+    max_queued: int = 100,
+) -> tuple[Runtime, CallRecorder, int]:
+    """A runtime, a recorder of the test's own on ``engine`` (else the decision's engine),
+    and the subscriber's id."""
+    rt: Runtime = twilio_app().extensions["pepper"]
+    recorder = CallRecorder(engine or rt.decision_engine, flush_ms, max_queued)
+    return rt, recorder, subscriber_id(rt)
+
+
 def test_a_status_callback_before_its_record_still_counts_the_call_once(
     twilio_app: Callable[..., Flask],
 ) -> None:
@@ -136,10 +150,7 @@ def _utc(value: datetime | str) -> datetime:
 def test_records_wait_for_a_database_that_is_away_and_are_stored_once_it_is_back(
     twilio_app: Callable[..., Flask], dead: Engine
 ) -> None:
-    app = twilio_app()
-    rt: Runtime = app.extensions["pepper"]
-    recorder = CallRecorder(dead, flush_ms=10_000, max_queued=100)
-    subscriber = subscriber_id(rt)
+    rt, recorder, subscriber = own_recorder(twilio_app, dead)
     for n in range(3):
         recorder.record(record(f"CA{n:032d}", subscriber))
     assert recorder.flush() is False
@@ -154,12 +165,10 @@ def test_records_wait_for_a_database_that_is_away_and_are_stored_once_it_is_back
 def test_a_full_queue_drops_its_oldest_records_and_counts_them(
     twilio_app: Callable[..., Flask],
 ) -> None:
-    app = twilio_app()
-    rt: Runtime = app.extensions["pepper"]
-    recorder = CallRecorder(rt.decision_engine, flush_ms=10_000, max_queued=100)
+    rt, recorder, subscriber = own_recorder(twilio_app)
     dropped = CALL_RECORDS.labels(outcome="dropped")._value.get()
     for n in range(103):
-        recorder.record(record(f"CA{n:032d}", subscriber_id(rt)))
+        recorder.record(record(f"CA{n:032d}", subscriber))
     assert recorder.queued() == 100
     assert CALL_RECORDS.labels(outcome="dropped")._value.get() == dropped + 3
     assert recorder.flush()
@@ -169,13 +178,11 @@ def test_a_full_queue_drops_its_oldest_records_and_counts_them(
 def test_a_record_the_database_refuses_does_not_hold_back_the_others(
     twilio_app: Callable[..., Flask],
 ) -> None:
-    app = twilio_app()
-    rt: Runtime = app.extensions["pepper"]
-    recorder = CallRecorder(rt.decision_engine, flush_ms=10_000, max_queued=100)
+    rt, recorder, subscriber = own_recorder(twilio_app)
     refused = CALL_RECORDS.labels(outcome="refused")._value.get()
-    recorder.record(record("CA" + "1" * 32, subscriber_id(rt)))
+    recorder.record(record("CA" + "1" * 32, subscriber))
     recorder.record(record("CA" + "2" * 32, 987_654))  # its subscriber was deleted meanwhile
-    recorder.record(record("CA" + "3" * 32, subscriber_id(rt)))
+    recorder.record(record("CA" + "3" * 32, subscriber))
     assert recorder.flush()
     assert [sid[2:3] for sid, _ in call_rows(rt)] == ["1", "3"]
     assert CALL_RECORDS.labels(outcome="refused")._value.get() == refused + 1
@@ -219,10 +226,7 @@ def test_a_challenge_answered_before_its_record_is_stored_counts_once(
 def test_calls_arriving_while_the_database_is_away_do_not_cut_the_retry_backoff_short(
     twilio_app: Callable[..., Flask], dead: Engine
 ) -> None:
-    app = twilio_app()
-    rt: Runtime = app.extensions["pepper"]
-    recorder = CallRecorder(dead, flush_ms=50, max_queued=100_000)
-    subscriber = subscriber_id(rt)
+    _, recorder, subscriber = own_recorder(twilio_app, dead, flush_ms=50, max_queued=100_000)
     failed = CALL_RECORDS.labels(outcome="failed")._value.get()
     started = time.monotonic()
     n = 0
