@@ -54,8 +54,11 @@ os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
 raw_env = [f"PROMETHEUS_MULTIPROC_DIR={_metrics_dir}"]
 
 accesslog = os.environ.get("PEPPER_ACCESS_LOG", "-")
-# %(U)s is the path without the query string: query strings may carry phone numbers.
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}i)s'
+# One line per request: client, method, path without the query string (query strings
+# may carry phone numbers), status, bytes, milliseconds and the request id. Written by a
+# logger that reads just those: gunicorn's own builds a dict of every header and environ
+# variable per request (pepper/http/access_log.py).
+logger_class = "pepper.http.access_log.AccessLogger"
 errorlog = "-"
 
 

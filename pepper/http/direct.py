@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 from werkzeug.wrappers import Request, Response
 
 from pepper.http import observe
+from pepper.http.access_log import ROUTE_KEY
 from pepper.http.problems import PROBLEM_MIME, Problem, classify, http_problem
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ class PepperFlask(Flask):
     ) -> Iterable[bytes]:
         started = time.perf_counter()
         route = self.direct_routes[environ["PATH_INFO"]]
+        environ[ROUTE_KEY] = route.rule  # for the access log
         request = Request(environ)
         request.max_content_length = self.config["MAX_CONTENT_LENGTH"]
         request.max_form_memory_size = self.config["MAX_FORM_MEMORY_SIZE"]

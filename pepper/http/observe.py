@@ -11,6 +11,7 @@ from contextvars import ContextVar, Token
 
 from flask import Flask, Response, g, request
 
+from pepper.http.access_log import ROUTE_KEY
 from pepper.metrics import RATE_LIMITED, REQUEST_SECONDS
 from pepper.tally import tally
 
@@ -58,6 +59,8 @@ def _begin() -> None:
 def _end(response: Response) -> Response:
     response.headers["X-Request-ID"] = g.get("pepper_request_id", "-")
     started = g.get("pepper_started")
+    if request.url_rule is not None:
+        request.environ[ROUTE_KEY] = request.url_rule.rule  # for the access log
     if started is not None:
         route = request.url_rule.rule if request.url_rule else "unmatched"
         record(route, request.method, response.status_code, time.perf_counter() - started)

@@ -42,10 +42,10 @@ def gunicorn(env: dict[str, str], workers: int = 2, log: Path | None = None) -> 
     port = free_port()
     full_env = {
         **os.environ,
+        "PEPPER_ACCESS_LOG": "/dev/null",  # unless a test reads it
         **env,
         "PEPPER_BIND": f"127.0.0.1:{port}",
         "PEPPER_WORKERS": str(workers),
-        "PEPPER_ACCESS_LOG": "/dev/null",
     }
     out = log.open("wb") if log else subprocess.DEVNULL
     process = subprocess.Popen(
