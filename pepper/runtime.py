@@ -72,9 +72,13 @@ class Runtime:
             # The screener's lookup threads, and every request thread, which may store a
             # carrier call on it: a smaller pool opened and closed overflow connections
             # under load (a PostgreSQL backend started per call; p99 of /twilio/voice
-            # 180-290 ms against 52 ms, bench.twilio_load).
+            # 180-290 ms against 52 ms, bench.twilio_load). Autocommitted: a decision's
+            # read is one statement, and a call record batch one upsert, each costing
+            # one round trip with no BEGIN or ROLLBACK around it.
             pool_size = SCREEN_THREADS + settings.threads
-            decision_engine = make_engine(settings, pre_ping=False, pool_size=pool_size)
+            decision_engine = make_engine(
+                settings, pre_ping=False, pool_size=pool_size, autocommit=True
+            )
         return cls(settings, engine, make_redis(settings), decision_engine)
 
     def uow(self) -> UnitOfWork:

@@ -222,8 +222,8 @@ class Screener:
         cache = self.cache
         started = cache.started()
         device = cache.device(who.cache_key)
-        connection = self.runtime.decision_engine.connect()
-        with connection.execution_options(isolation_level="AUTOCOMMIT"):
+        # Autocommitted on PostgreSQL (runtime.py): each read is one round trip.
+        with self.runtime.decision_engine.connect() as connection:
             known: NumberView | None = None
             if device is None:
                 # Read in the server's region before the device's region is known, so
