@@ -7,7 +7,7 @@ plus reports from simulated devices. wrk drives 16 connections on the same 2 cor
 each request from the next of ``--devices`` registered devices about the next of 650
 callers (reported, complained about, unknown).
 
-    .venv/bin/python -m bench.screen_load [--seconds 10] [--devices 1] [--cold]
+    .venv/bin/python -m bench.screen_load [--seconds 15] [--devices 1] [--cold]
 
 ``--cold`` turns Pepper's per-process caches off (PEPPER_DEVICE_CACHE_SIZE and
 PEPPER_NUMBER_CACHE_SIZE 0): every decision then reads the database, as the first call
@@ -113,7 +113,9 @@ def screen_setup(devices: int = 1) -> Iterator[tuple[dict[str, str], dict[str, s
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=10)
+    # At least PEPPER_NUMBER_CACHE_TTL_S (15 s): a round holds one expiry of each caller
+    # Pepper read, as continuous load does (bench/wrk.py, PRE_ROUND_S).
+    parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--devices", type=int, default=1)
     parser.add_argument("--cold", action="store_true", help="per-process caches off")
     args = parser.parse_args()
