@@ -75,25 +75,23 @@ def test_a_request_without_an_id_is_logged_with_the_one_pepper_made(
     assert (line["path"], line["status"]) == ("/nothing-here", "404")
 
 
-def test_a_route_is_logged_by_its_rule_not_by_the_number_in_its_path(
-    logged: tuple[str, Path],
+@pytest.mark.parametrize(
+    ("path", "status", "logged_path"),
+    [
+        # A route is logged by its rule (refused without a device token, logged the same).
+        ("/v1/numbers/%2B12025550143?region=US", 401, "/v1/numbers/<path:number>"),
+        # A path no route matched, with its digits masked.
+        ("/v1/number/%2B12025550143", 404, "/v#/number/+###########"),
+    ],
+)
+def test_no_phone_number_in_a_path_reaches_the_log(
+    logged: tuple[str, Path], path: str, status: int, logged_path: str
 ) -> None:
     base_url, access = logged
-    status, rid, _ = request(f"{base_url}/v1/numbers/{NUMBER.replace('+', '%2B')}?region=US")
-    assert status == 401  # no device token: refused, and logged all the same
+    answered, rid, _ = request(base_url + path)
+    assert answered == status
     [line] = lines_of(access, rid)
-    assert (line["path"], line["status"]) == ("/v1/numbers/<path:number>", "401")
-    assert NUMBER.removeprefix("+") not in access.read_text()
-
-
-def test_a_path_no_route_matched_is_logged_with_its_digits_masked(
-    logged: tuple[str, Path],
-) -> None:
-    base_url, access = logged
-    status, rid, _ = request(f"{base_url}/v1/number/{NUMBER.replace('+', '%2B')}")
-    assert status == 404
-    [line] = lines_of(access, rid)
-    assert line["path"] == "/v#/number/+###########"
+    assert (line["path"], line["status"]) == (logged_path, str(status))
     assert NUMBER.removeprefix("+") not in access.read_text()
 
 
