@@ -96,17 +96,12 @@ _COUNT_CALL = text(
 
 
 def store_calls(engine: Engine, records: Sequence[CallRecord]) -> None:
-    """``record_calls`` in a connection of its own: one autocommitted statement on
-    PostgreSQL, one transaction on SQLite."""
+    """``record_calls`` in a transaction of its own: on PostgreSQL one statement, which
+    the decision engine autocommits (runtime.py) with no BEGIN or COMMIT round trip."""
     if not records:
         return
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-            record_calls(connection, records)
-    else:
-        with engine.begin() as connection:
-            record_calls(connection, records)
+    with engine.begin() as connection:
+        record_calls(connection, records)
 
 
 def record_calls(connection: Connection, records: Sequence[CallRecord]) -> None:
