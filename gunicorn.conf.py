@@ -54,10 +54,10 @@ os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
 raw_env = [f"PROMETHEUS_MULTIPROC_DIR={_metrics_dir}"]
 
 accesslog = os.environ.get("PEPPER_ACCESS_LOG", "-")
-# One line per request: client, method, path without the query string (query strings
-# may carry phone numbers), status, bytes, milliseconds and the request id. Written by a
-# logger that reads just those: gunicorn's own builds a dict of every header and environ
-# variable per request (pepper/http/access_log.py).
+# One line per request: client, method, the route's rule rather than the path (paths and
+# query strings carry phone numbers), status, bytes, milliseconds and the request id.
+# Written by a logger that reads just those: gunicorn's own builds a dict of every header
+# and environ variable per request (pepper/http/access_log.py).
 logger_class = "pepper.http.access_log.AccessLogger"
 errorlog = "-"
 

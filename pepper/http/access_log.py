@@ -33,6 +33,7 @@ REQUEST_ID = "x-request-id"
 # Where the app leaves the rule of the route a request matched (pepper/http/observe.py).
 ROUTE_KEY = "pepper.route"
 _MASK_DIGITS = str.maketrans("0123456789", "#" * 10)
+_MILLISECOND = timedelta(milliseconds=1)
 
 
 class AccessLogger(Logger):  # type: ignore[misc]  # gunicorn has no type hints
@@ -55,9 +56,6 @@ class AccessLogger(Logger):  # type: ignore[misc]  # gunicorn has no type hints
             )
         except Exception:  # as gunicorn does: a log line must never fail a request
             self.error(traceback.format_exc())
-
-
-_MILLISECOND = timedelta(milliseconds=1)
 
 
 def _request_id(headers: list[tuple[str, str]]) -> str:

@@ -59,11 +59,12 @@ def _begin() -> None:
 def _end(response: Response) -> Response:
     response.headers["X-Request-ID"] = g.get("pepper_request_id", "-")
     started = g.get("pepper_started")
-    if request.url_rule is not None:
-        request.environ[ROUTE_KEY] = request.url_rule.rule  # for the access log
+    route = request.url_rule.rule if request.url_rule is not None else None
+    if route is not None:
+        request.environ[ROUTE_KEY] = route  # for the access log
     if started is not None:
-        route = request.url_rule.rule if request.url_rule else "unmatched"
-        record(route, request.method, response.status_code, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        record(route or "unmatched", request.method, response.status_code, seconds)
     return response
 
 
