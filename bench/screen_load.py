@@ -27,7 +27,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from bench.wrk import NO_LIMITS, compare, report
+from bench.wrk import NO_LIMITS, ROUND_S, compare, report
 from pepper import create_app
 from pepper.complaints.importer import import_ftc
 from pepper.db import migrations
@@ -113,9 +113,7 @@ def screen_setup(devices: int = 1) -> Iterator[tuple[dict[str, str], dict[str, s
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    # At least PEPPER_NUMBER_CACHE_TTL_S (15 s): a round holds one expiry of each caller
-    # Pepper read, as continuous load does (bench/wrk.py, PRE_ROUND_S).
-    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--seconds", type=int, default=ROUND_S)
     parser.add_argument("--devices", type=int, default=1)
     parser.add_argument("--cold", action="store_true", help="per-process caches off")
     args = parser.parse_args()

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
-from bench.wrk import NO_LIMITS, compare, report
+from bench.wrk import NO_LIMITS, ROUND_S, compare, report
 from pepper import create_app
 from pepper.carriers.twilio import subscribers
 from pepper.db import migrations
@@ -63,9 +63,7 @@ def signed_requests(base_url: str) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    # At least PEPPER_NUMBER_CACHE_TTL_S (15 s): a round holds one expiry of each caller
-    # Pepper read, as continuous load does (bench/wrk.py, PRE_ROUND_S).
-    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--seconds", type=int, default=ROUND_S)
     seconds = parser.parse_args().seconds
     public = "https://pepper.bench.invalid"
     with postgres_database("bench") as url, redis_prefix() as (redis_url, prefix):
