@@ -22,8 +22,9 @@ WARM_UP_S = 5
 # Before each measured round, every app gets this much load again, unmeasured. Pepper
 # keeps callers' evidence for PEPPER_NUMBER_CACHE_TTL_S (15 s) per process: waiting out
 # the other app's round, every caller it had read expired, so each of its rounds began
-# by reading all of them again: a miss rate half again that of continuous load, in a
-# burst at the start of the round. Re-warmed, a round of at least the TTL meets what
+# by reading all of them again: once per 10 s round, where continuous load reads a
+# caller once per TTL and the time until it comes back (15-17 s), in a burst at the
+# start of the round. Re-warmed, a round of at least the TTL meets what
 # continuous load meets: each caller read once when its copy expires.
 PRE_ROUND_S = 3
 # A measured round, at least PEPPER_NUMBER_CACHE_TTL_S (15 s): it holds one expiry of
