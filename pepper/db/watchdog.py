@@ -66,7 +66,7 @@ class Watchdog:
         # The thread is never woken: every deadline is "now + limit", never nearer than
         # those armed already nor than the thread's next look (it looks at least every
         # ``limit_s``, see _run). Waking it when a statement was armed on an idle
-        # watchdog, which most are, cost under load 0.4-0.6 thread switches per call,
+        # watchdog, which most are, cost under load 0.42-0.64 thread switches per call,
         # each a GIL hand-off (/proc's per-thread counts, bench.twilio_load's load).
 
     def disarm(self, key: object) -> None:
