@@ -88,8 +88,10 @@ class AccessLogger(Logger):  # type: ignore[misc]  # gunicorn has no type hints
         except Exception:  # as gunicorn does: a log line must never fail a request
             self.error(traceback.format_exc())
             return
-        if len(self._queued) == MAX_QUEUED:
-            self._dropped += 1  # the append below drops the oldest line
+        if len(self._queued) == self._queued.maxlen:
+            # The append below drops the oldest line. A count for the operator, not an
+            # exact one: two threads may race on it.
+            self._dropped += 1
         self._queued.append(line)
         if self._writer is None:
             self._start_writer()
