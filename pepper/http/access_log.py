@@ -29,8 +29,9 @@ writes them first, ``atexit``), and a log whose reader stops keeping up loses it
 oldest lines beyond ``MAX_QUEUED``, each loss counted in the error log, where before it
 blocked every request thread, calls included.
 
-Imports nothing of Pepper's: gunicorn loads it in the master before the app, and the
-benchmarks' bare baseline runs with it too.
+Imports nothing of Pepper's but ``pepper.background`` (its writer thread, started once
+per worker process), which loads nothing heavy: gunicorn loads this in the master before
+the app, and the benchmarks' bare baseline runs with it too.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
+from pepper.background import ProcessThread
+
 REQUEST_ID = "x-request-id"
 # Where the app leaves the rule of the route a request matched (pepper/http/observe.py).
 ROUTE_KEY = "pepper.route"
@@ -61,13 +64,13 @@ class AccessLogger(Logger):  # type: ignore[misc]  # gunicorn has no type hints
     def __init__(self, cfg: Any) -> None:
         self._queued: deque[str] = deque(maxlen=MAX_QUEUED)
         self._dropped = 0
-        self._writer: threading.Thread | None = None
-        self._starting = threading.Lock()
         self._flushing = threading.Lock()
+        self._writer = ProcessThread(self._write_behind, "pepper-access-log")
         super().__init__(cfg)
-        # Created in gunicorn's master, used in each forked worker: a worker starts its
-        # own writer, and never writes lines its parent had queued.
-        os.register_at_fork(after_in_child=self._forget_writer)
+        # Created in gunicorn's master, used in each forked worker: a worker never writes
+        # lines its parent had queued, and writes its own before it exits.
+        os.register_at_fork(after_in_child=self._forget_queued)
+        atexit.register(self.flush_access)
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta) -> None:
         if not self.access_log_enabled:
@@ -93,8 +96,7 @@ class AccessLogger(Logger):  # type: ignore[misc]  # gunicorn has no type hints
             # exact one: two threads may race on it.
             self._dropped += 1
         self._queued.append(line)
-        if self._writer is None:
-            self._start_writer()
+        self._writer.ensure()
 
     def flush_access(self) -> None:
         """Write every queued line (the writer thread, and the worker's exit)."""
@@ -118,16 +120,6 @@ class AccessLogger(Logger):  # type: ignore[misc]  # gunicorn has no type hints
                 for line in lines:
                     self.access_log.info("%s", line)
 
-    def _start_writer(self) -> None:
-        with self._starting:
-            if self._writer is not None:
-                return
-            self._writer = threading.Thread(
-                target=self._write_behind, name="pepper-access-log", daemon=True
-            )
-            self._writer.start()
-            atexit.register(self.flush_access)
-
     def _write_behind(self) -> None:
         while True:
             time.sleep(FLUSH_S)
@@ -136,12 +128,9 @@ class AccessLogger(Logger):  # type: ignore[misc]  # gunicorn has no type hints
             except Exception:  # the writer must outlive any one bad batch
                 self.error(traceback.format_exc())
 
-    def _forget_writer(self) -> None:
+    def _forget_queued(self) -> None:
         self._queued.clear()
         self._dropped = 0
-        self._writer = None
-        self._starting = threading.Lock()
-        self._flushing = threading.Lock()
 
 
 def _plain(handler: logging.Handler) -> bool:

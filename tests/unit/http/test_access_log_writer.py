@@ -92,9 +92,9 @@ def test_a_log_that_does_not_keep_up_loses_its_oldest_lines_and_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(access_log, "MAX_QUEUED", 3)
+    monkeypatch.setattr(access_log, "FLUSH_S", 3600)  # the writer waits: the log is stuck
     log = tmp_path / "access.log"
     logger = logger_to(log)
-    logger._writer = object()  # type: ignore[assignment]  # no writer: the log is stuck
     for n in range(5):
         serve(logger, f"r{n}")
     logger.flush_access()
@@ -102,10 +102,12 @@ def test_a_log_that_does_not_keep_up_loses_its_oldest_lines_and_says_so(
     assert "access log: 2 lines dropped" in log.with_suffix(".errors").read_text()
 
 
-def test_a_forked_worker_never_writes_its_parents_lines(tmp_path: Path) -> None:
+def test_a_forked_worker_never_writes_its_parents_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(access_log, "FLUSH_S", 3600)  # flushed by hand below
     log = tmp_path / "access.log"
     logger = logger_to(log)
-    logger._writer = object()  # type: ignore[assignment]  # flushed by hand below
     serve(logger, "parent")
     child = os.fork()
     if child == 0:  # the worker: its own line only
