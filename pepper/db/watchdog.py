@@ -43,8 +43,7 @@ class Watchdog:
         self.limit_s = limit_s
         # key -> (deadline, socket descriptor, its inode: the descriptor may be reused)
         self._armed: dict[object, tuple[float, int, int]] = {}
-        # Held to change or scan the armed statements; the thread also sleeps on it.
-        self._guard = threading.Condition()
+        self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.aborted = 0
 
@@ -56,7 +55,7 @@ class Watchdog:
             inode = os.fstat(fd).st_ino
         except OSError:
             return
-        with self._guard:
+        with self._lock:
             self._armed[key] = (time.monotonic() + self.limit_s, fd, inode)
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -70,12 +69,12 @@ class Watchdog:
         # each a GIL hand-off (/proc's per-thread counts, bench.twilio_load's load).
 
     def disarm(self, key: object) -> None:
-        with self._guard:
+        with self._lock:
             self._armed.pop(key, None)
 
     def _run(self) -> None:
-        with self._guard:
-            while True:
+        while True:
+            with self._lock:
                 now = time.monotonic()
                 for key, (deadline, fd, inode) in list(self._armed.items()):
                     if deadline <= now:
@@ -89,9 +88,9 @@ class Watchdog:
                                 self.limit_s,
                             )
                 # With nothing armed, look again after one limit: a statement armed
-                # meanwhile (at or after now) has its deadline at or after that look.
+                # after this look (at or after now) has its deadline at or after the next.
                 nearest = min((d for d, _, _ in self._armed.values()), default=now + self.limit_s)
-                self._guard.wait(max(0.0, nearest - now))
+            time.sleep(max(0.0, nearest - now))
 
 
 # The watchdog of each engine it was installed on, for statements that run on the
